@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { schemaSchema } from '../schema/model';
+
+/**
+ * Dump format version 1 (see docs/dump-format.md). Three containers, one content:
+ *
+ * JSON    { "metadata": {...}, "schema": {...}, "data": { "<table>": [ {row}, ... ], ... } }
+ * NDJSON  {"metadata": {...}, "schema": {...}}         header line
+ *         {"table": "<table>", "row": {...}}            one line per row
+ *         {"trailer": {"rowCounts": {...}, "checksum": "sha256:<hex>"}}
+ *         The checksum covers every byte before the trailer line; a file without a trailer is
+ *         truncated and refused.
+ */
+export const FORMAT_NAME = 'dbporter-dump';
+export const FORMAT_VERSION = 1;
+
+export type DumpFormat = 'json' | 'ndjson';
+export const DUMP_FORMATS: readonly DumpFormat[] = ['json', 'ndjson'];
+
+export const metadataSchema = z.object({
+  format: z.literal(FORMAT_NAME),
+  version: z.literal(FORMAT_VERSION),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  source: z.object({ engine: z.enum(['sqlite', 'postgres', 'mysql']), database: z.string() }),
+  createdAt: z.string(),
+  options: z.object({ tables: z.array(z.string()).optional() }).passthrough(),
+  /** Rows per table, counted in the same snapshot the rows were read from. */
+  rowCounts: z.record(z.string(), z.number().int().nonnegative()),
+  /** Rewritten ids (partial exports); absent when nothing was rewritten. */
+  idSubstitutions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+export type DumpMetadata = z.infer<typeof metadataSchema>;
+
+export const headerSchema = z.object({ metadata: metadataSchema, schema: schemaSchema });
+export type DumpHeader = z.infer<typeof headerSchema>;
+
+export const trailerSchema = z.object({
+  trailer: z.object({
+    rowCounts: z.record(z.string(), z.number().int().nonnegative()),
+    checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  }),
+});
+export type DumpTrailer = z.infer<typeof trailerSchema>['trailer'];
+
+/** What a reader hands out: the header first, then rows table by table, already validated. */
+export type DumpEvent =
+  | { kind: 'header'; header: DumpHeader }
+  | { kind: 'rows'; table: string; rows: unknown[][] };
+
+/** Picks a format from a file name; JSON unless the name says NDJSON. */
+export function formatFromPath(file: string): DumpFormat {
+  return /\.(ndjson|jsonl)(\.gz)?$/i.test(file) ? 'ndjson' : 'json';
+}

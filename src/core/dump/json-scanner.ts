@@ -1,0 +1,153 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/**
+ * A pull tokenizer for the few structural steps of a JSON dump: it walks the outer objects and
+ * arrays itself and hands each row (or the metadata) to JSON.parse as one slice of text. Native
+ * JSON.parse does the heavy lifting, and memory holds one row at a time, however big the dump.
+ * (A general streaming JSON parser would build every value in JavaScript and be several times slower.)
+ */
+export class JsonScanner {
+  private buf = '';
+  private pos = 0;
+  private done = false;
+  private consumed = 0;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly chunks: AsyncIterator<Buffer | string>;
+
+  constructor(source: AsyncIterable<Buffer | string>) {
+    this.chunks = source[Symbol.asyncIterator]();
+  }
+
+  /** Character offset in the whole input, for error messages. */
+  get offset(): number {
+    return this.consumed + this.pos;
+  }
+
+  /** Loads more input; false at the end. Keeps the unread tail (and from `keepFrom` on, if given). */
+  private async more(keepFrom = this.pos): Promise<boolean> {
+    if (this.done) return false;
+    const next = await this.chunks.next();
+    let text: string;
+    if (next.done) {
+      this.done = true;
+      text = this.decoder.end();
+      if (!text) return false;
+    } else {
+      text = typeof next.value === 'string' ? next.value : this.decoder.write(next.value);
+    }
+    this.consumed += keepFrom;
+    this.buf = this.buf.slice(keepFrom) + text;
+    this.pos -= keepFrom;
+    return true;
+  }
+
+  /** Skips whitespace and returns the next character without consuming it ('' at the end). */
+  async peek(): Promise<string> {
+    for (;;) {
+      while (this.pos < this.buf.length) {
+        const c = this.buf.charCodeAt(this.pos);
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.pos++;
+        else return this.buf[this.pos];
+      }
+      if (!(await this.more())) return '';
+    }
+  }
+
+  async expect(char: string, what: string): Promise<void> {
+    const c = await this.peek();
+    if (c !== char) throw new ScanError(c === '' ? `the input ends where ${what} should be` : `expected ${what} but found "${c}"`, c === '', this.offset);
+    this.pos++;
+  }
+
+  /** Consumes `char` if it is next. */
+  async accept(char: string): Promise<boolean> {
+    if ((await this.peek()) !== char) return false;
+    this.pos++;
+    return true;
+  }
+
+  async string(what: string): Promise<string> {
+    const text = await this.valueText(what);
+    if (!text.startsWith('"')) throw new ScanError(`expected ${what} (a string)`, false, this.offset);
+    return JSON.parse(text) as string;
+  }
+
+  /** The text of the next complete JSON value; it may span any number of chunks. */
+  async valueText(what: string): Promise<string> {
+    const first = await this.peek();
+    if (first === '') throw new ScanError(`the input ends where ${what} should be`, true, this.offset);
+    let start = this.pos;
+    let i = start;
+    let depth = 0;
+    let inString = false;
+    const scalar = first !== '{' && first !== '[' && first !== '"';
+    for (;;) {
+      const buf = this.buf;
+      const n = buf.length;
+      for (; i < n; i++) {
+        const c = buf.charCodeAt(i);
+        if (inString) {
+          if (c === 0x5c) i++; // backslash: skip the escaped character
+          else if (c === 0x22) {
+            inString = false;
+            if (depth === 0) {
+              this.pos = i + 1;
+              return buf.slice(start, i + 1);
+            }
+          }
+        } else if (c === 0x22) inString = true;
+        else if (c === 0x7b || c === 0x5b) depth++;
+        else if (c === 0x7d || c === 0x5d) {
+          if (scalar) {
+            this.pos = i;
+            return buf.slice(start, i);
+          }
+          depth--;
+          if (depth === 0) {
+            this.pos = i + 1;
+            return buf.slice(start, i + 1);
+          }
+        } else if (scalar && (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
+          this.pos = i;
+          return buf.slice(start, i);
+        }
+      }
+      // Rebase so that the value being scanned starts the buffer, then read on.
+      const offsetInValue = i - start;
+      const got = await this.more(start);
+      start = 0;
+      i = offsetInValue;
+      if (!got) {
+        if (scalar && !inString) {
+          this.pos = this.buf.length;
+          return this.buf.slice(0);
+        }
+        throw new ScanError(`the input ends inside ${what}`, true, this.offset);
+      }
+    }
+  }
+
+  /** Parses the next value. */
+  async value(what: string): Promise<unknown> {
+    const text = await this.valueText(what);
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ScanError(`${what} is not valid JSON (${(err as Error).message})`, false, this.offset);
+    }
+  }
+
+  async atEnd(): Promise<boolean> {
+    return (await this.peek()) === '';
+  }
+}
+
+export class ScanError extends Error {
+  constructor(
+    message: string,
+    readonly truncated: boolean,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}

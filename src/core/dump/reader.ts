@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { Row, Table } from '../schema/model';
+import { DbPorterError } from '../errors';
+import { headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader } from './format';
+import { JsonScanner, ScanError } from './json-scanner';
+import { RowDecoder } from './rows';
+
+const BATCH_ROWS = 2000;
+
+/**
+ * Reads a dump as a stream of events: the header, then validated rows table by table. Problems
+ * surface as DbPorterErrors naming the place; some (a wrong checksum, a missing trailer, row counts
+ * that disagree) can only be known at the end, so a consumer writes inside a transaction and
+ * commits only after the last event.
+ */
+export function readDump(source: AsyncIterable<Buffer | string>, format: DumpFormat): AsyncIterable<DumpEvent> {
+  return format === 'ndjson' ? readNdjson(source) : readJson(source);
+}
+
+function zodProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue.path.join('.') || '(top)'}: ${issue.message}`;
+}
+
+function parseHeader(value: unknown, where: string): DumpHeader {
+  const parsed = headerSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new DbPorterError('DUMP_INVALID', `The dump's ${where} is not a DB Porter dump header (${zodProblem(parsed.error)}). Was this file written by dbporter export?`);
+  }
+  return parsed.data;
+}
+
+/** Counts rows per table and checks them against what the dump promised. */
+class RowTally {
+  readonly counts: Record<string, number> = {};
+  private readonly decoders = new Map<string, RowDecoder>();
+
+  constructor(private readonly header: DumpHeader) {
+    for (const t of header.schema.tables) this.counts[t.name] = 0;
+  }
+
+  decoder(table: string): RowDecoder {
+    let decoder = this.decoders.get(table);
+    if (!decoder) {
+      const def: Table | undefined = this.header.schema.tables.find((t) => t.name === table);
+      if (!def) {
+        throw new DbPorterError('UNKNOWN_TABLE', `The dump has rows for table "${table}", which its schema does not describe. Add the table to the schema or remove its rows.`);
+      }
+      decoder = new RowDecoder(def);
+      this.decoders.set(table, decoder);
+    }
+    return decoder;
+  }
+
+  check(expected: Record<string, number>, where: string): void {
+    for (const [table, n] of Object.entries(expected)) {
+      const got = this.counts[table] ?? 0;
+      if (got !== n) {
+        throw new DbPorterError('DUMP_TRUNCATED', `The dump's ${where} says table "${table}" has ${n} rows, but ${got} were found. The file is incomplete or was edited; export it again.`);
+      }
+    }
+  }
+}
+
+async function* readJson(source: AsyncIterable<Buffer | string>): AsyncIterable<DumpEvent> {
+  const s = new JsonScanner(source);
+  let table = '';
+  let rowNumber = 0;
+  try {
+    await s.expect('{', 'the opening "{" of the dump');
+    const parts: Record<string, unknown> = {};
+    let tally: RowTally | undefined;
+    do {
+      const key = await s.string('a key of the dump object');
+      await s.expect(':', `":" after "${key}"`);
+      if (key !== 'data') {
+        parts[key] = await s.value(`the "${key}" section`);
+        continue;
+      }
+      if (tally) throw new DbPorterError('DUMP_INVALID', 'The dump has two "data" sections.');
+      const header = parseHeader(parts, '"metadata" and "schema" sections (they must come before "data")');
+      yield { kind: 'header', header };
+      tally = new RowTally(header);
+      await s.expect('{', 'the "{" that opens "data"');
+      if (await s.accept('}')) continue;
+      do {
+        table = await s.string('a table name in "data"');
+        rowNumber = 0;
+        await s.expect(':', `":" after table "${table}"`);
+        await s.expect('[', `the "[" that opens the rows of "${table}"`);
+        const decoder = tally.decoder(table);
+        if (await s.accept(']')) continue;
+        let batch: Row[] = [];
+        do {
+          rowNumber++;
+          batch.push(decoder.decode(await s.value(`row ${rowNumber} of table "${table}"`), rowNumber));
+          if (batch.length === BATCH_ROWS) {
+            tally.counts[table] += batch.length;
+            yield { kind: 'rows', table, rows: batch };
+            batch = [];
+          }
+        } while (await s.accept(','));
+        await s.expect(']', `"," or "]" after row ${rowNumber} of table "${table}"`);
+        tally.counts[table] += batch.length;
+        if (batch.length) yield { kind: 'rows', table, rows: batch };
+        table = '';
+      } while (await s.accept(','));
+      await s.expect('}', '"," or the "}" that closes "data"');
+    } while (await s.accept(','));
+    await s.expect('}', 'the closing "}" of the dump');
+    if (!(await s.atEnd())) throw new DbPorterError('DUMP_INVALID', 'The dump has more text after its closing "}".');
+    if (!tally) {
+      throw new DbPorterError('DUMP_INVALID', 'The dump has no "data" section. Was this file written by dbporter export?');
+    }
+    tally.check(parseHeader(parts, 'header').metadata.rowCounts, 'metadata');
+  } catch (err) {
+    if (!(err instanceof ScanError)) throw err;
+    const place = table ? ` (table "${table}", after row ${rowNumber})` : '';
+    if (err.truncated) {
+      throw new DbPorterError('DUMP_TRUNCATED', `The JSON dump is truncated: ${err.message}${place}. The file is incomplete; export it again.`);
+    }
+    throw new DbPorterError('DUMP_INVALID', `The JSON dump is malformed at character ${err.offset}${place}: ${err.message}.`);
+  }
+}
+
+/** Splits a byte stream into lines; the last one may lack its newline. */
+async function* lines(source: AsyncIterable<Buffer | string>): AsyncIterable<{ line: Buffer; newline: boolean }> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    const data = rest.length ? Buffer.concat([rest, Buffer.from(chunk)]) : Buffer.from(chunk);
+    let start = 0;
+    let nl: number;
+    while ((nl = data.indexOf(0x0a, start)) !== -1) {
+      yield { line: data.subarray(start, nl), newline: true };
+      start = nl + 1;
+    }
+    rest = data.subarray(start);
+  }
+  if (rest.length) yield { line: rest, newline: false };
+}
+
+async function* readNdjson(source: AsyncIterable<Buffer | string>): AsyncIterable<DumpEvent> {
+  const hash = createHash('sha256');
+  let lineNo = 0;
+  let tally: RowTally | undefined;
+  let header: DumpHeader | undefined;
+  let trailer: z.infer<typeof trailerSchema>['trailer'] | undefined;
+  let batch: Row[] = [];
+  let batchTable = '';
+  const rowNumbers: Record<string, number> = {};
+
+  const flush = function* (): Generator<DumpEvent> {
+    if (!batch.length) return;
+    tally!.counts[batchTable] += batch.length;
+    yield { kind: 'rows', table: batchTable, rows: batch };
+    batch = [];
+  };
+
+  for await (const { line, newline } of lines(source)) {
+    lineNo++;
+    if (trailer) {
+      if (line.toString('utf8').trim() === '') continue;
+      throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
+    }
+    const text = line.toString('utf8');
+    if (text.trim() === '') {
+      hash.update(line);
+      if (newline) hash.update('\n');
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      const lastLine = !newline;
+      throw new DbPorterError(
+        lastLine ? 'DUMP_TRUNCATED' : 'DUMP_INVALID',
+        lastLine
+          ? `NDJSON line ${lineNo} is cut off (${(err as Error).message}): the file is truncated. Export it again.`
+          : `NDJSON line ${lineNo} is not valid JSON: ${(err as Error).message}.`,
+      );
+    }
+    if (!header) {
+      header = parseHeader(value, 'first line');
+      tally = new RowTally(header);
+      yield { kind: 'header', header };
+    } else if (value && typeof value === 'object' && 'trailer' in value) {
+      const parsed = trailerSchema.safeParse(value);
+      if (!parsed.success) throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is a malformed trailer (${zodProblem(parsed.error)}).`);
+      trailer = parsed.data.trailer;
+      yield* flush();
+      continue;
+    } else {
+      const entry = value as { table?: unknown; row?: unknown };
+      if (!entry || typeof entry !== 'object' || typeof entry.table !== 'string' || !('row' in entry)) {
+        throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is neither a row ({"table": ..., "row": {...}}) nor the trailer.`);
+      }
+      if (entry.table !== batchTable || batch.length === BATCH_ROWS) {
+        yield* flush();
+        batchTable = entry.table;
+      }
+      const n = (rowNumbers[entry.table] = (rowNumbers[entry.table] ?? 0) + 1);
+      batch.push(tally!.decoder(entry.table).decode(entry.row, n));
+    }
+    hash.update(line);
+    if (newline) hash.update('\n');
+  }
+  if (!header) throw new DbPorterError('DUMP_INVALID', 'The NDJSON dump is empty: it has no header line.');
+  if (!trailer) {
+    throw new DbPorterError(
+      'DUMP_TRUNCATED',
+      `The NDJSON dump has no trailer line after line ${lineNo}: the file is truncated. Nothing was written; export it again.`,
+    );
+  }
+  const checksum = `sha256:${hash.digest('hex')}`;
+  if (checksum !== trailer.checksum) {
+    throw new DbPorterError('DUMP_CHECKSUM', `The NDJSON dump's checksum does not match its content (expected ${trailer.checksum}, got ${checksum}): the file was changed or damaged. Nothing was written.`);
+  }
+  tally!.check(trailer.rowCounts, 'trailer');
+  tally!.check(header.metadata.rowCounts, 'metadata');
+}

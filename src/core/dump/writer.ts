@@ -1,0 +1,127 @@
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Row, Table } from '../schema/model';
+import type { DumpFormat, DumpHeader } from './format';
+import { rowEncoder } from './rows';
+
+/** Writes a dump as a stream: header, then each table's rows, then the end. Memory stays flat. */
+export interface DumpWriter {
+  writeHeader(header: DumpHeader): Promise<void>;
+  beginTable(table: Table): Promise<void>;
+  writeRows(rows: Row[]): Promise<void>;
+  endTable(): Promise<void>;
+  /** Writes what closes the dump; the caller ends the stream. */
+  finish(): Promise<void>;
+}
+
+export interface DumpWriterOptions {
+  /** Spaces of indentation for reading by eye (JSON only); rows stay one per line without it. */
+  indent?: number;
+}
+
+export function createDumpWriter(out: Writable, format: DumpFormat, options: DumpWriterOptions = {}): DumpWriter {
+  return format === 'ndjson' ? new NdjsonWriter(out) : new JsonWriter(out, options.indent ?? 0);
+}
+
+/** Waits for 'drain' when the stream's buffer is full, so a slow disk or pipe slows the reader down. */
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+class JsonWriter implements DumpWriter {
+  private encode: ((row: Row) => string) | undefined;
+  private table: Table | undefined;
+  private firstTable = true;
+  private firstRow = true;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly indent: number,
+  ) {}
+
+  private pad(level: number): string {
+    return this.indent ? '\n' + ' '.repeat(this.indent * level) : '';
+  }
+
+  private pretty(value: unknown, level: number): string {
+    return JSON.stringify(value, null, this.indent || undefined).replace(/\n/g, this.pad(level) || '\n');
+  }
+
+  async writeHeader(header: DumpHeader): Promise<void> {
+    const sep = this.indent ? ' ' : '';
+    await write(
+      this.out,
+      `{${this.pad(1)}"metadata":${sep}${this.pretty(header.metadata, 1)},${this.pad(1)}"schema":${sep}${this.pretty(header.schema, 1)},${this.pad(1)}"data":${sep}{`,
+    );
+  }
+
+  async beginTable(table: Table): Promise<void> {
+    this.table = table;
+    this.encode = rowEncoder(table);
+    this.firstRow = true;
+    const sep = this.indent ? ' ' : '';
+    // Without indentation each table and row still starts a line: editors and diff tools cope.
+    await write(this.out, `${this.firstTable ? '' : ','}${this.pad(2) || '\n'}${JSON.stringify(table.name)}:${sep}[`);
+    this.firstTable = false;
+  }
+
+  async writeRows(rows: Row[]): Promise<void> {
+    let chunk = '';
+    for (const row of rows) {
+      const text = this.indent ? this.pretty(JSON.parse(this.encode!(row)), 3) : this.encode!(row);
+      chunk += (this.firstRow ? '' : ',') + (this.pad(3) || '\n') + text;
+      this.firstRow = false;
+    }
+    await write(this.out, chunk);
+  }
+
+  async endTable(): Promise<void> {
+    await write(this.out, `${this.firstRow ? '' : this.pad(2) || '\n'}]`);
+    this.table = undefined;
+  }
+
+  async finish(): Promise<void> {
+    await write(this.out, `${this.pad(1) || (this.firstTable ? '' : '\n')}}${this.pad(0) || ''}}\n`);
+  }
+}
+
+class NdjsonWriter implements DumpWriter {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly counts: Record<string, number> = {};
+  private encode: ((row: Row) => string) | undefined;
+  private prefix = '';
+  private table = '';
+
+  constructor(private readonly out: Writable) {}
+
+  private async emit(chunk: string): Promise<void> {
+    this.hash.update(chunk, 'utf8');
+    await write(this.out, chunk);
+  }
+
+  async writeHeader(header: DumpHeader): Promise<void> {
+    await this.emit(JSON.stringify({ metadata: header.metadata, schema: header.schema }) + '\n');
+  }
+
+  async beginTable(table: Table): Promise<void> {
+    this.table = table.name;
+    this.counts[table.name] ??= 0;
+    this.encode = rowEncoder(table);
+    this.prefix = `{"table":${JSON.stringify(table.name)},"row":`;
+  }
+
+  async writeRows(rows: Row[]): Promise<void> {
+    let chunk = '';
+    for (const row of rows) chunk += this.prefix + this.encode!(row) + '}\n';
+    this.counts[this.table] += rows.length;
+    await this.emit(chunk);
+  }
+
+  async endTable(): Promise<void> {}
+
+  async finish(): Promise<void> {
+    const trailer = { trailer: { rowCounts: this.counts, checksum: `sha256:${this.hash.digest('hex')}` } };
+    await write(this.out, JSON.stringify(trailer) + '\n');
+  }
+}

@@ -1,0 +1,65 @@
+import type { Column, DatabaseSchema, Row, Table } from '../schema/model';
+import type { Engine } from '../url';
+
+/**
+ * The one interface every engine implements (in the spirit of dbmate's Driver and Kysely's
+ * Dialect). Rows cross it as arrays of portable values (see ../values.ts), so the core never
+ * sees a driver's own value types, and engine quirks stay inside each adapter.
+ */
+export interface Adapter {
+  readonly engine: Engine;
+  /** Where this adapter points, with no password in it: for messages and dump metadata. */
+  readonly description: string;
+
+  /** Tables with columns, keys and indexes; system and internal tables left out. */
+  introspect(): Promise<DatabaseSchema>;
+
+  /** Runs `fn` against one consistent view of the database (a snapshot where the engine has one). */
+  read<T>(fn: (reader: Reader) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs `fn` as one atomic unit of writing: when it throws or the signal fires, the database is
+   * left exactly as it was (tables the unit created are dropped again where DDL cannot roll back).
+   */
+  write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T>;
+
+  quoteIdentifier(name: string): string;
+  close(): Promise<void>;
+}
+
+export interface Reader {
+  countRows(table: string): Promise<number>;
+  /** Streams the rows of a table in batches, values in the order of `columns`. */
+  rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]>;
+}
+
+export interface Writer {
+  /** Current schema of the target, as seen inside this unit of writing. */
+  introspect(): Promise<DatabaseSchema>;
+  /**
+   * Creates the given tables (which do not exist yet). The adapter decides when keys, foreign keys
+   * and indexes are added, so that rows can load in any order; all are in place at commit.
+   */
+  createTables(tables: Table[]): Promise<void>;
+  /** Deletes every row of these tables. */
+  emptyTables(tables: string[]): Promise<void>;
+  /**
+   * Writes rows whose values follow `columns`. On a primary or unique key collision `skip`
+   * keeps the existing row; `error` fails the whole unit.
+   */
+  writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount>;
+}
+
+export interface WriteOptions {
+  onConflict: 'skip' | 'error';
+  signal?: AbortSignal;
+  /** Called after each batch with the rows handled so far in this call. */
+  onRows?: (rowsDone: number) => void;
+}
+
+export interface WriteCount {
+  /** Rows that were in the input. */
+  rows: number;
+  /** Rows that were actually inserted (rows minus the skipped collisions). */
+  inserted: number;
+}

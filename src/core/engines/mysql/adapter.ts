@@ -1,0 +1,440 @@
+import mysql from 'mysql2';
+import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
+import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
+import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
+import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
+import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql } from './types';
+
+const BATCH_ROWS = 2000;
+/** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+export function quoteMysql(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+type Raw = Record<string, string | number | null>;
+
+export class MysqlAdapter implements Adapter {
+  readonly engine = 'mysql' as const;
+  readonly description: string;
+
+  private constructor(
+    private readonly conn: mysql.Connection,
+    private readonly location: ServerLocation,
+  ) {
+    this.description = `mysql://${describeLocation(location)}`;
+  }
+
+  static async open(location: ServerLocation): Promise<MysqlAdapter> {
+    const conn = mysql.createConnection({
+      host: location.host,
+      port: location.port ?? 3306,
+      user: location.user ?? 'root',
+      password: location.password,
+      database: location.database,
+      charset: 'utf8mb4',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      timezone: 'Z',
+      // Without FOUND_ROWS, a merge's no-op update of a colliding row counts as 0 affected rows,
+      // so affectedRows is exactly the number of rows inserted.
+      flags: ['-FOUND_ROWS'],
+      ssl: location.params.ssl === 'true' || location.params['ssl-mode'] === 'REQUIRED' ? {} : undefined,
+      // JSON arrives as its text, never parsed: numbers of any size survive.
+      typeCast: (field, next) => (field.type === 'JSON' ? field.string('utf8') : next()),
+    });
+    conn.on('error', () => undefined);
+    const adapter = new MysqlAdapter(conn, location);
+    try {
+      await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+      // Strict mode turns silent truncation into errors; NO_AUTO_VALUE_ON_ZERO keeps an id of 0 as 0.
+      await adapter.run(
+        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+      );
+    } catch (err) {
+      conn.destroy();
+      throw connectError(err, location);
+    }
+    return adapter;
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteMysql(name);
+  }
+
+  private run<R = Raw[]>(sql: string, values?: unknown[]): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.conn.query(sql, values, (err, result) => (err ? reject(this.wrap(err)) : resolve(result as R)));
+    });
+  }
+
+  private wrap(err: unknown): Error {
+    if (err instanceof DbPorterError) return err;
+    const message = maskSecrets(errorMessage(err), [this.location.password]);
+    return new DbPorterError('WRITE_FAILED', `MySQL at ${describeLocation(this.location)}: ${message}`, { cause: err });
+  }
+
+  async introspect(): Promise<DatabaseSchema> {
+    return { engine: 'mysql', tables: await this.introspectTables() };
+  }
+
+  private async introspectTables(): Promise<Table[]> {
+    const tables = await this.run(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    );
+    if (!tables.length) return [];
+    const columns = await this.run(
+      `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable,
+              COLUMN_DEFAULT AS dflt, EXTRA AS extra
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    );
+    const jsonChecks = await this.run(
+      `SELECT TABLE_NAME AS tbl, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
+       WHERE CONSTRAINT_SCHEMA = DATABASE() AND CHECK_CLAUSE LIKE 'json_valid(%'`,
+    ).catch(() => [] as Raw[]);
+    const keys = await this.run(
+      `SELECT k.TABLE_NAME AS tbl, k.CONSTRAINT_NAME AS name, c.CONSTRAINT_TYPE AS type, k.COLUMN_NAME AS col,
+              k.REFERENCED_TABLE_NAME AS reftable, k.REFERENCED_COLUMN_NAME AS refcol, r.DELETE_RULE AS onDelete, r.UPDATE_RULE AS onUpdate
+       FROM information_schema.KEY_COLUMN_USAGE k
+       JOIN information_schema.TABLE_CONSTRAINTS c
+         ON c.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+       LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+         ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+       WHERE k.TABLE_SCHEMA = DATABASE() AND c.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')
+       ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+    );
+    const stats = await this.run(
+      `SELECT TABLE_NAME AS tbl, INDEX_NAME AS name, NON_UNIQUE AS nonUnique, COLUMN_NAME AS col, SUB_PART AS subPart
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+    );
+
+    return tables.map(({ name }) => {
+      const tbl = String(name);
+      const isJson = (col: string) => jsonChecks.some((c) => c.tbl === tbl && String(c.clause).replace(/[`"]/g, '') === `json_valid(${col})`);
+      const cols: Column[] = columns
+        .filter((c) => c.tbl === tbl && !/GENERATED/i.test(String(c.extra)))
+        .map((c) => {
+          const colName = String(c.name);
+          const shape = portableFromMysql(String(c.dataType), String(c.columnType), isJson(colName));
+          const column: Column = {
+            name: colName,
+            ...shape,
+            nullable: c.nullable === 'YES',
+            native: { engine: 'mysql', type: String(c.columnType) },
+          };
+          if (/auto_increment/i.test(String(c.extra))) column.autoIncrement = true;
+          else {
+            const dflt = mysqlDefault(c.dflt, String(c.dataType));
+            if (dflt) column.default = dflt;
+          }
+          return column;
+        });
+      const own = keys.filter((k) => k.tbl === tbl);
+      const byName = (type: string) => {
+        const groups = new Map<string, Raw[]>();
+        for (const k of own.filter((k) => k.type === type)) groups.set(String(k.name), [...(groups.get(String(k.name)) ?? []), k]);
+        return groups;
+      };
+      const uniqueNames = new Set([...byName('UNIQUE').keys(), 'PRIMARY']);
+      const indexGroups = new Map<string, Raw[]>();
+      for (const s of stats.filter((s) => s.tbl === tbl && !uniqueNames.has(String(s.name)))) {
+        indexGroups.set(String(s.name), [...(indexGroups.get(String(s.name)) ?? []), s]);
+      }
+      return {
+        name: tbl,
+        columns: cols,
+        primaryKey: own.filter((k) => k.type === 'PRIMARY KEY').map((k) => String(k.col)),
+        uniques: [...byName('UNIQUE')].map(([n, parts]) => ({ name: n, columns: parts.map((p) => String(p.col)) })),
+        foreignKeys: [...byName('FOREIGN KEY')].map(([n, parts]) => {
+          const fk: ForeignKey = {
+            name: n,
+            columns: parts.map((p) => String(p.col)),
+            references: { table: String(parts[0].reftable), columns: parts.map((p) => String(p.refcol)) },
+          };
+          const action = (v: unknown) => (v && v !== 'NO ACTION' ? (String(v) as ForeignKey['onDelete']) : undefined);
+          if (action(parts[0].onDelete)) fk.onDelete = action(parts[0].onDelete);
+          if (action(parts[0].onUpdate)) fk.onUpdate = action(parts[0].onUpdate);
+          return fk;
+        }),
+        // Prefix indexes (SUB_PART) have no portable form.
+        indexes: [...indexGroups]
+          .filter(([, parts]) => parts.every((p) => p.subPart === null && p.col !== null))
+          .map(([n, parts]) => ({ name: n, columns: parts.map((p) => String(p.col)), unique: Number(parts[0].nonUnique) === 0 })),
+      };
+    });
+  }
+
+  async read<T>(fn: (reader: Reader) => Promise<T>): Promise<T> {
+    await this.run('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    try {
+      const result = await fn({
+        countRows: async (table) => Number((await this.run(`SELECT COUNT(*) AS n FROM ${quoteMysql(table)}`))[0].n),
+        rows: (table, columns, signal) => this.rows(table, columns, signal),
+      });
+      await this.run('COMMIT');
+      return result;
+    } catch (err) {
+      await this.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async *rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]> {
+    const converters = columns.map(fromMysql);
+    const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}`;
+    const stream = this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: BATCH_ROWS });
+    let batch: Row[] = [];
+    try {
+      for await (const raw of stream as AsyncIterable<Array<string | number | Buffer | null>>) {
+        for (let i = 0; i < raw.length; i++) {
+          const v = raw[i];
+          if (v !== null) (raw as unknown[])[i] = converters[i](v);
+        }
+        batch.push(raw);
+        if (batch.length === BATCH_ROWS) {
+          yield batch;
+          batch = [];
+          throwIfAborted(signal);
+        }
+      }
+      if (batch.length) yield batch;
+    } catch (err) {
+      stream.destroy();
+      throw this.wrap(err);
+    }
+  }
+
+  async write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const unit = new MysqlWriteUnit(this);
+    try {
+      const result = await fn(unit.writer());
+      throwIfAborted(signal);
+      await unit.commit();
+      return result;
+    } catch (err) {
+      await unit.rollback();
+      throw err;
+    }
+  }
+
+  /** Used by the write unit; kept here so all SQL text of this engine lives in one file. */
+  execute<R = Raw[]>(sql: string, values?: unknown[]): Promise<R> {
+    return this.run<R>(sql, values);
+  }
+
+  format(sql: string, values: unknown[]): string {
+    return this.conn.format(sql, values);
+  }
+
+  introspectForWrite(): Promise<Table[]> {
+    return this.introspectTables();
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.conn.end(() => resolve()));
+  }
+}
+
+/**
+ * MySQL commits DDL on the spot, so one unit of writing is: CREATE TABLEs first (remembered),
+ * then one transaction with the rows. Rolling back means ROLLBACK plus dropping what was created.
+ */
+class MysqlWriteUnit {
+  private readonly created: string[] = [];
+  private readonly written = new Set<string>();
+  private inTransaction = false;
+
+  constructor(private readonly db: MysqlAdapter) {}
+
+  private async begin(): Promise<void> {
+    if (this.inTransaction) return;
+    // Rows load in dump order, which cycles and self-references defeat; keys are checked at commit instead.
+    await this.db.execute('SET FOREIGN_KEY_CHECKS = 0');
+    await this.db.execute('START TRANSACTION');
+    this.inTransaction = true;
+  }
+
+  writer(): Writer {
+    return {
+      introspect: async () => ({ engine: 'mysql', tables: await this.db.introspectForWrite() }),
+      createTables: async (tables) => {
+        if (this.inTransaction) throw new Error('createTables must come before any rows: MySQL would commit the open transaction');
+        await this.db.execute('SET FOREIGN_KEY_CHECKS = 0');
+        for (const table of tables) {
+          await this.db.execute(createTableSql(table));
+          this.created.push(table.name);
+        }
+      },
+      emptyTables: async (tables) => {
+        await this.begin();
+        for (const table of tables) {
+          // DELETE, not TRUNCATE: TRUNCATE is DDL and would commit.
+          await this.db.execute(`DELETE FROM ${quoteMysql(table)}`);
+          this.written.add(table);
+        }
+      },
+      writeRows: async (table, columns, batches, options) => {
+        await this.begin();
+        this.written.add(table);
+        return this.writeRows(table, columns, batches, options);
+      },
+    };
+  }
+
+  private async writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
+    const head = `INSERT INTO ${quoteMysql(table)} (${columns.map((c) => quoteMysql(c.name)).join(', ')}) VALUES `;
+    // A no-op update on collision keeps the existing row, and (without FOUND_ROWS) counts as 0 rows.
+    const tail = options.onConflict === 'skip' ? ` ON DUPLICATE KEY UPDATE ${quoteMysql(columns[0].name)} = ${quoteMysql(columns[0].name)}` : '';
+    const converters = columns.map(toMysql);
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    let rows = 0;
+    let inserted = 0;
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (!pending.length) return;
+      const sql = head + pending.join(', ') + tail;
+      pending = [];
+      pendingBytes = 0;
+      try {
+        const result = await this.db.execute<{ affectedRows: number }>(sql);
+        inserted += result.affectedRows;
+      } catch (err) {
+        throw rowsError(table, err);
+      }
+    };
+    for await (const batch of batches) {
+      throwIfAborted(options.signal);
+      for (const row of batch) {
+        const tuple = this.db.format(placeholders, row.map((v, i) => (v === null ? null : converters[i](v))));
+        pending.push(tuple);
+        pendingBytes += tuple.length;
+        if (pendingBytes >= BATCH_BYTES) await flush();
+      }
+      rows += batch.length;
+      await flush();
+      options.onRows?.(rows);
+    }
+    await flush();
+    return { rows, inserted };
+  }
+
+  async commit(): Promise<void> {
+    await this.begin();
+    await this.checkForeignKeys();
+    await this.db.execute('COMMIT');
+    this.inTransaction = false;
+    await this.db.execute('SET FOREIGN_KEY_CHECKS = 1');
+  }
+
+  async rollback(): Promise<void> {
+    await this.db.execute('ROLLBACK').catch(() => undefined);
+    this.inTransaction = false;
+    await this.db.execute('SET FOREIGN_KEY_CHECKS = 0').catch(() => undefined);
+    for (const table of [...this.created].reverse()) {
+      await this.db.execute(`DROP TABLE IF EXISTS ${quoteMysql(table)}`).catch(() => undefined);
+    }
+    await this.db.execute('SET FOREIGN_KEY_CHECKS = 1').catch(() => undefined);
+  }
+
+  /** Foreign keys were not checked while loading; every key touching a written table is checked now. */
+  private async checkForeignKeys(): Promise<void> {
+    if (!this.written.size) return;
+    const tables = await this.db.introspectForWrite();
+    for (const table of tables) {
+      for (const fk of table.foreignKeys) {
+        if (!this.written.has(table.name) && !this.written.has(fk.references.table)) continue;
+        const join = fk.columns.map((c, i) => `p.${quoteMysql(fk.references.columns[i])} = c.${quoteMysql(c)}`).join(' AND ');
+        const present = fk.columns.map((c) => `c.${quoteMysql(c)} IS NOT NULL`).join(' AND ');
+        const orphans = await this.db.execute<Raw[]>(
+          `SELECT COUNT(*) AS n FROM ${quoteMysql(table.name)} c LEFT JOIN ${quoteMysql(fk.references.table)} p ON ${join}
+           WHERE ${present} AND p.${quoteMysql(fk.references.columns[0])} IS NULL`,
+        );
+        const n = Number(orphans[0].n);
+        if (n > 0) {
+          throw new DbPorterError(
+            'WRITE_FAILED',
+            `Table "${table.name}" would have ${n} row(s) whose foreign key (${fk.columns.join(', ')}) points at a missing row of "${fk.references.table}". Include the referenced rows; nothing was written.`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function rowsError(table: string, err: unknown): DbPorterError {
+  const cause = (err as { cause?: { code?: string } }).cause ?? err;
+  const code = (cause as { code?: string }).code;
+  const message = errorMessage(err);
+  if (code === 'ER_DUP_ENTRY') {
+    return new DbPorterError(
+      'CONFLICT',
+      `Table "${table}": an incoming row collides with an existing one (${message}). Use --mode merge to keep existing rows, or --mode replace to empty the table first; nothing was written.`,
+    );
+  }
+  return new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to MySQL: ${message}. Nothing was written.`, { cause: err });
+}
+
+function connectError(err: unknown, location: ServerLocation): DbPorterError {
+  const e = err as { code?: string };
+  const where = describeLocation(location);
+  const message = maskSecrets(errorMessage(err), [location.password]);
+  if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR') {
+    return new DbPorterError('AUTH_FAILED', `MySQL at ${where} refused user "${location.user ?? 'root'}": ${message}. Check the user and password in the URL.`);
+  }
+  if (e.code === 'ER_BAD_DB_ERROR') {
+    return new DbPorterError('DATABASE_NOT_FOUND', `MySQL at ${location.host} has no database "${location.database}". Create it first (CREATE DATABASE) or fix the URL.`);
+  }
+  return new DbPorterError('CONNECTION_FAILED', `Cannot connect to MySQL at ${where}: ${message}. Is the server running and the URL right?`, { cause: err });
+}
+
+function mysqlDefault(value: string | number | null, dataType: string): ColumnDefault | undefined {
+  if (value === null) return undefined;
+  const text = String(value);
+  if (/^NULL$/i.test(text)) return undefined;
+  if (/^(current_timestamp|now)(\(\d*\))?$/i.test(text)) return { kind: 'now' };
+  // MariaDB quotes string defaults ('abc'); MySQL does not.
+  const quoted = /^'((?:[^']|'')*)'$/s.exec(text);
+  if (quoted) return { kind: 'literal', value: quoted[1].replace(/''/g, "'") };
+  if (/^-?\d+(\.\d+)?$/.test(text)) return /int|decimal|numeric|float|double|real|bit|year/i.test(dataType) ? { kind: 'literal', value: Number(text) } : { kind: 'literal', value: text };
+  if (/char|text|enum|set/i.test(dataType)) return { kind: 'literal', value: text };
+  return { kind: 'expression', engine: 'mysql', sql: text };
+}
+
+function defaultSql(dflt: ColumnDefault | undefined, column: Column): string {
+  if (!dflt) return '';
+  // MySQL allows no literal default on TEXT, BLOB and JSON columns.
+  const unbounded = ['text', 'bytes', 'json'].includes(column.type) && column.length === undefined && column.native?.engine !== 'mysql';
+  switch (dflt.kind) {
+    case 'now':
+      return column.type === 'timestamp' || column.type === 'timestamptz' ? ' DEFAULT CURRENT_TIMESTAMP(6)' : '';
+    case 'literal':
+      if (unbounded) return '';
+      if (typeof dflt.value === 'string') return ` DEFAULT '${dflt.value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+      return ` DEFAULT ${typeof dflt.value === 'boolean' ? Number(dflt.value) : dflt.value}`;
+    case 'expression':
+      return dflt.engine === 'mysql' ? ` DEFAULT ${dflt.sql}` : '';
+  }
+}
+
+function createTableSql(table: Table): string {
+  const keyed = new Set([...table.primaryKey, ...table.uniques.flatMap((u) => u.columns), ...table.indexes.flatMap((i) => i.columns), ...table.foreignKeys.flatMap((f) => f.columns)]);
+  const lines = table.columns.map((c) => {
+    const auto = c.autoIncrement && ['smallint', 'integer', 'bigint'].includes(c.type);
+    return `${quoteMysql(c.name)} ${mysqlFromPortable(c, keyed.has(c.name))}${c.nullable ? ' NULL' : ' NOT NULL'}${auto ? ' AUTO_INCREMENT' : defaultSql(c.default, c)}`;
+  });
+  if (table.primaryKey.length) lines.push(`PRIMARY KEY (${table.primaryKey.map(quoteMysql).join(', ')})`);
+  for (const u of table.uniques) lines.push(`UNIQUE KEY ${u.name ? quoteMysql(u.name) + ' ' : ''}(${u.columns.map(quoteMysql).join(', ')})`);
+  for (const i of table.indexes) lines.push(`${i.unique ? 'UNIQUE ' : ''}KEY ${quoteMysql(i.name)} (${i.columns.map(quoteMysql).join(', ')})`);
+  for (const fk of table.foreignKeys) {
+    lines.push(
+      `${fk.name ? `CONSTRAINT ${quoteMysql(fk.name)} ` : ''}FOREIGN KEY (${fk.columns.map(quoteMysql).join(', ')}) REFERENCES ${quoteMysql(fk.references.table)} (${fk.references.columns
+        .map(quoteMysql)
+        .join(', ')})${fk.onDelete ? ` ON DELETE ${fk.onDelete}` : ''}${fk.onUpdate ? ` ON UPDATE ${fk.onUpdate}` : ''}`,
+    );
+  }
+  return `CREATE TABLE ${quoteMysql(table.name)} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}

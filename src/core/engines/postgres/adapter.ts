@@ -1,0 +1,401 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
+import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
+import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
+import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
+import { CopyTextParser } from './copy-text';
+import { fromCopyText, portableFromPostgres, postgresFromPortable, toCopyText } from './types';
+
+const BATCH_ROWS = 2000;
+
+export function quotePostgres(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Every value arrives as the server's text; the adapter converts by column, not pg's parsers. */
+const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+const ACTIONS: Record<string, ForeignKey['onDelete']> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+
+export class PostgresAdapter implements Adapter {
+  readonly engine = 'postgres' as const;
+  readonly description: string;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly location: ServerLocation,
+  ) {
+    this.description = `postgresql://${describeLocation(location)}`;
+  }
+
+  static async open(location: ServerLocation): Promise<PostgresAdapter> {
+    const ssl = location.params.sslmode;
+    const client = new pg.Client({
+      host: location.host,
+      port: location.port ?? 5432,
+      user: location.user ?? process.env.PGUSER ?? 'postgres',
+      password: location.password,
+      database: location.database,
+      application_name: 'dbporter',
+      types: rawText,
+      ssl: ssl && ssl !== 'disable' && ssl !== 'prefer' ? { rejectUnauthorized: ssl === 'verify-full' || ssl === 'verify-ca' } : undefined,
+    });
+    // An idle client that loses its server emits 'error'; without a listener that would crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(
+        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'",
+      );
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw connectError(err, location);
+    }
+    return new PostgresAdapter(client, location);
+  }
+
+  quoteIdentifier(name: string): string {
+    return quotePostgres(name);
+  }
+
+  private async query<R extends pg.QueryResultRow = Record<string, string | null>>(sql: string, params?: unknown[]): Promise<R[]> {
+    try {
+      return (await this.client.query<R>(sql, params)).rows;
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  private wrap(err: unknown): Error {
+    if (err instanceof DbPorterError) return err;
+    const message = maskSecrets(errorMessage(err), [this.location.password]);
+    return new DbPorterError('WRITE_FAILED', `PostgreSQL at ${describeLocation(this.location)}: ${message}`, { cause: err });
+  }
+
+  async introspect(): Promise<DatabaseSchema> {
+    return { engine: 'postgres', tables: await this.introspectTables() };
+  }
+
+  private async introspectTables(): Promise<Table[]> {
+    const tables = await this.query<{ oid: string; name: string }>(
+      `SELECT c.oid, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`,
+    );
+    if (!tables.length) return [];
+    const oids = tables.map((t) => t.oid);
+    const columns = await this.query<{
+      relid: string;
+      name: string;
+      typname: string;
+      formatted: string;
+      notnull: string;
+      dflt: string | null;
+      identity: string;
+    }>(
+      `SELECT a.attrelid AS relid, a.attname AS name, t.typname, format_type(a.atttypid, a.atttypmod) AS formatted,
+              a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity AS identity
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+       ORDER BY a.attrelid, a.attnum`,
+      [oids],
+    );
+    const constraints = await this.query<{
+      relid: string;
+      name: string;
+      type: string;
+      cols: string[] | string;
+      reftable: string | null;
+      refcols: string[] | string | null;
+      deltype: string;
+      updtype: string;
+    }>(
+      `SELECT c.conrelid AS relid, c.conname AS name, c.contype AS type,
+              array_to_json(ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i)) AS cols,
+              r.relname AS reftable,
+              array_to_json(ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+                    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)) AS refcols,
+              c.confdeltype AS deltype, c.confupdtype AS updtype
+       FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid
+       WHERE c.conrelid = ANY($1::oid[]) AND c.contype IN ('p', 'u', 'f') ORDER BY c.conname`,
+      [oids],
+    );
+    const indexes = await this.query<{ relid: string; name: string; unique: string; cols: string }>(
+      `SELECT i.indrelid AS relid, ic.relname AS name, i.indisunique AS unique,
+              array_to_json(ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, o)
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)) AS cols
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+       WHERE i.indrelid = ANY($1::oid[]) AND i.indpred IS NULL AND NOT (0 = ANY(i.indkey::int2[]))
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+       ORDER BY ic.relname`,
+      [oids],
+    );
+    const list = (v: string[] | string | null): string[] => (v === null ? [] : Array.isArray(v) ? v : JSON.parse(v));
+
+    return tables.map((t) => {
+      const cols: Column[] = columns
+        .filter((c) => c.relid === t.oid)
+        .map((c) => {
+          const shape = portableFromPostgres(c.typname, c.formatted);
+          const column: Column = { name: c.name, ...shape, nullable: c.notnull !== 't', native: { engine: 'postgres', type: c.formatted } };
+          const serial = c.dflt !== null && /^nextval\(/i.test(c.dflt);
+          if (c.identity === 'a' || c.identity === 'd' || serial) column.autoIncrement = true;
+          else if (c.dflt !== null) column.default = postgresDefault(c.dflt);
+          return column;
+        });
+      const own = constraints.filter((c) => c.relid === t.oid);
+      return {
+        name: t.name,
+        columns: cols,
+        primaryKey: list(own.find((c) => c.type === 'p')?.cols ?? null),
+        uniques: own.filter((c) => c.type === 'u').map((c) => ({ name: c.name, columns: list(c.cols) })),
+        foreignKeys: own
+          .filter((c) => c.type === 'f')
+          .map((c) => {
+            const fk: ForeignKey = { name: c.name, columns: list(c.cols), references: { table: c.reftable ?? '', columns: list(c.refcols) } };
+            if (ACTIONS[c.deltype]) fk.onDelete = ACTIONS[c.deltype];
+            if (ACTIONS[c.updtype]) fk.onUpdate = ACTIONS[c.updtype];
+            return fk;
+          }),
+        indexes: indexes.filter((i) => i.relid === t.oid).map((i) => ({ name: i.name, columns: list(i.cols), unique: i.unique === 't' })),
+      };
+    });
+  }
+
+  async read<T>(fn: (reader: Reader) => Promise<T>): Promise<T> {
+    // One snapshot for the whole read, so rows of related tables agree with each other.
+    await this.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      const result = await fn({
+        countRows: async (table) => Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${quotePostgres(table)}`))[0].n),
+        rows: (table, columns, signal) => this.rows(table, columns, signal),
+      });
+      await this.query('COMMIT');
+      return result;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async *rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]> {
+    const converters = columns.map(fromCopyText);
+    const sql = `COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}) TO STDOUT`;
+    const stream = this.client.query(copyTo(sql));
+    const parser = new CopyTextParser();
+    let batch: Row[] = [];
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        for (const fields of parser.push(chunk)) {
+          for (let i = 0; i < fields.length; i++) {
+            const f = fields[i];
+            if (f !== null) (fields as unknown[])[i] = converters[i](f);
+          }
+          batch.push(fields);
+        }
+        if (batch.length >= BATCH_ROWS) {
+          yield batch;
+          batch = [];
+          throwIfAborted(signal);
+        }
+      }
+      parser.finish();
+      if (batch.length) yield batch;
+    } catch (err) {
+      stream.destroy();
+      throw this.wrap(err);
+    }
+  }
+
+  async write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const created: Table[] = [];
+    const written = new Set<string>();
+    await this.query('BEGIN');
+    try {
+      const result = await fn(this.writer(created, written));
+      throwIfAborted(signal);
+      await this.finishCreatedTables(created);
+      await this.advanceSequences([...written]);
+      await this.query('COMMIT');
+      return result;
+    } catch (err) {
+      // DDL is transactional in PostgreSQL: the rollback also removes the tables this unit created.
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private writer(created: Table[], written: Set<string>): Writer {
+    return {
+      introspect: () => this.introspect(),
+      createTables: async (tables) => {
+        for (const table of tables) {
+          await this.query(createTableSql(table));
+          created.push(table);
+        }
+      },
+      emptyTables: async (tables) => {
+        if (!tables.length) return;
+        tables.forEach((t) => written.add(t));
+        await this.query(`TRUNCATE ${tables.map(quotePostgres).join(', ')}`);
+      },
+      writeRows: (table, columns, batches, options) => {
+        written.add(table);
+        return this.writeRows(table, columns, batches, options);
+      },
+    };
+  }
+
+  private async writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
+    const columnList = columns.map((c) => quotePostgres(c.name)).join(', ');
+    // Merging loads into a staging table first, then lets ON CONFLICT skip the collisions set-wise.
+    let into = quotePostgres(table);
+    if (options.onConflict === 'skip') {
+      into = quotePostgres(`dbporter_stage_${table}`.slice(0, 63));
+      await this.query(`CREATE TEMP TABLE ${into} (LIKE ${quotePostgres(table)} INCLUDING DEFAULTS) ON COMMIT DROP`);
+    }
+    const serializers = columns.map(toCopyText);
+    let rows = 0;
+    async function* lines(): AsyncIterable<string> {
+      for await (const batch of batches) {
+        throwIfAborted(options.signal);
+        let text = '';
+        for (const row of batch) {
+          for (let i = 0; i < row.length; i++) {
+            const v = row[i];
+            text += (i ? '\t' : '') + (v === null ? '\\N' : serializers[i](v));
+          }
+          text += '\n';
+        }
+        rows += batch.length;
+        yield text;
+        options.onRows?.(rows);
+      }
+    }
+    try {
+      await pipeline(Readable.from(lines(), { objectMode: false }), this.client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN`)));
+    } catch (err) {
+      throw this.rowsError(table, err);
+    }
+    if (options.onConflict !== 'skip') return { rows, inserted: rows };
+    const result = await this.client
+      .query(`INSERT INTO ${quotePostgres(table)} (${columnList}) OVERRIDING SYSTEM VALUE SELECT ${columnList} FROM ${into} ON CONFLICT DO NOTHING`)
+      .catch((err) => {
+        throw this.rowsError(table, err);
+      });
+    await this.query(`DROP TABLE ${into}`);
+    return { rows, inserted: result.rowCount ?? 0 };
+  }
+
+  private rowsError(table: string, err: unknown): Error {
+    if (err instanceof DbPorterError) return err;
+    const e = err as { code?: string; detail?: string; where?: string };
+    const detail = maskSecrets([errorMessage(err), e.detail, e.where].filter(Boolean).join('; '), [this.location.password]);
+    if (e.code === '23505') {
+      return new DbPorterError(
+        'CONFLICT',
+        `Table "${table}": an incoming row collides with an existing one (${detail}). Use --mode merge to keep existing rows, or --mode replace to empty the table first; nothing was written.`,
+      );
+    }
+    return new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to PostgreSQL: ${detail}. Nothing was written.`, { cause: err });
+  }
+
+  /** Foreign keys and indexes go on after the rows: loads in any order, and faster. */
+  private async finishCreatedTables(created: Table[]): Promise<void> {
+    for (const table of created) {
+      for (const index of table.indexes) {
+        await this.query(
+          `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quotePostgres(index.name)} ON ${quotePostgres(table.name)} (${index.columns.map(quotePostgres).join(', ')})`,
+        );
+      }
+    }
+    for (const table of created) {
+      for (const fk of table.foreignKeys) {
+        await this.query(
+          `ALTER TABLE ${quotePostgres(table.name)} ADD ${fk.name ? `CONSTRAINT ${quotePostgres(fk.name)} ` : ''}FOREIGN KEY (${fk.columns
+            .map(quotePostgres)
+            .join(', ')}) REFERENCES ${quotePostgres(fk.references.table)} (${fk.references.columns.map(quotePostgres).join(', ')})${
+            fk.onDelete ? ` ON DELETE ${fk.onDelete}` : ''
+          }${fk.onUpdate ? ` ON UPDATE ${fk.onUpdate}` : ''}`,
+        ).catch((err) => {
+          throw new DbPorterError(
+            'WRITE_FAILED',
+            `Table "${table.name}" has rows whose foreign key (${fk.columns.join(', ')}) points at a missing row of "${fk.references.table}": ${errorMessage(err)}. Nothing was written.`,
+          );
+        });
+      }
+    }
+  }
+
+  /** Moves each sequence behind a written table past the highest id, never backwards. */
+  private async advanceSequences(tables: string[]): Promise<void> {
+    if (!tables.length) return;
+    const sequences = await this.query<{ tbl: string; col: string; seq: string }>(
+      `SELECT c.relname AS tbl, a.attname AS col, pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS seq
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+       WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped
+         AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL`,
+      [tables],
+    );
+    for (const s of sequences) {
+      await this.query(
+        `SELECT setval($1::regclass, m) FROM (SELECT max(${quotePostgres(s.col)}) AS m FROM ${quotePostgres(s.tbl)}) t
+         WHERE m IS NOT NULL AND m >= COALESCE(pg_sequence_last_value($1::regclass), 0)`,
+        [s.seq],
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+function connectError(err: unknown, location: ServerLocation): DbPorterError {
+  const e = err as { code?: string };
+  const where = describeLocation(location);
+  const message = maskSecrets(errorMessage(err), [location.password]);
+  if (e.code === '28P01' || e.code === '28000') {
+    return new DbPorterError('AUTH_FAILED', `PostgreSQL at ${where} refused user "${location.user ?? 'postgres'}": ${message}. Check the user and password in the URL.`);
+  }
+  if (e.code === '3D000') {
+    return new DbPorterError('DATABASE_NOT_FOUND', `PostgreSQL at ${location.host} has no database "${location.database}". Create it first (createdb ${location.database}) or fix the URL.`);
+  }
+  return new DbPorterError('CONNECTION_FAILED', `Cannot connect to PostgreSQL at ${where}: ${message}. Is the server running and the URL right?`, { cause: err });
+}
+
+function postgresDefault(expr: string): ColumnDefault {
+  if (/^(now\(\)|CURRENT_TIMESTAMP|statement_timestamp\(\)|transaction_timestamp\(\)|LOCALTIMESTAMP)$/i.test(expr)) return { kind: 'now' };
+  const literal = /^'((?:[^']|'')*)'(?:::[\w\s"]+)?$/.exec(expr);
+  if (literal) return { kind: 'literal', value: literal[1].replace(/''/g, "'") };
+  if (/^\(?-?\d+(\.\d+)?\)?(::[\w\s]+)?$/.test(expr)) return { kind: 'literal', value: Number(expr.replace(/[()]|::.*$/g, '')) };
+  if (expr === 'true' || expr === 'false') return { kind: 'literal', value: expr === 'true' };
+  return { kind: 'expression', engine: 'postgres', sql: expr };
+}
+
+function defaultSql(dflt: ColumnDefault | undefined): string {
+  if (!dflt) return '';
+  switch (dflt.kind) {
+    case 'now':
+      return ' DEFAULT CURRENT_TIMESTAMP';
+    case 'literal':
+      return typeof dflt.value === 'string' ? ` DEFAULT '${dflt.value.replace(/'/g, "''")}'` : ` DEFAULT ${dflt.value}`;
+    case 'expression':
+      return dflt.engine === 'postgres' ? ` DEFAULT ${dflt.sql}` : '';
+  }
+}
+
+function createTableSql(table: Table): string {
+  const lines = table.columns.map((c) => {
+    const identity = c.autoIncrement && ['smallint', 'integer', 'bigint'].includes(c.type);
+    const type = identity ? postgresFromPortable({ ...c, native: undefined }) : postgresFromPortable(c);
+    return `${quotePostgres(c.name)} ${type}${identity ? ' GENERATED BY DEFAULT AS IDENTITY' : defaultSql(c.default)}${c.nullable ? '' : ' NOT NULL'}`;
+  });
+  if (table.primaryKey.length) lines.push(`PRIMARY KEY (${table.primaryKey.map(quotePostgres).join(', ')})`);
+  for (const u of table.uniques) lines.push(`UNIQUE (${u.columns.map(quotePostgres).join(', ')})`);
+  return `CREATE TABLE ${quotePostgres(table.name)} (\n  ${lines.join(',\n  ')}\n)`;
+}

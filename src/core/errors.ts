@@ -1,0 +1,55 @@
+/**
+ * The one error class users see. `code` is stable (scripts and the HTTP API switch on it);
+ * `message` says what went wrong and what to do about it, with secrets already masked.
+ */
+export type ErrorCode =
+  | 'BAD_URL'
+  | 'UNKNOWN_ENGINE'
+  | 'CONNECTION_FAILED'
+  | 'AUTH_FAILED'
+  | 'DATABASE_NOT_FOUND'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_CHANGED'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'UNKNOWN_DATABASE'
+  | 'ENV_MISSING'
+  | 'DUMP_INVALID'
+  | 'DUMP_TRUNCATED'
+  | 'DUMP_CHECKSUM'
+  | 'UNKNOWN_TABLE'
+  | 'UNKNOWN_COLUMN'
+  | 'BAD_VALUE'
+  | 'CONFLICT'
+  | 'WRITE_FAILED'
+  | 'CANCELLED'
+  | 'BAD_ARGUMENT'
+  | 'UNSUPPORTED';
+
+export class DbPorterError extends Error {
+  override readonly name = 'DbPorterError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isDbPorterError(err: unknown, code?: ErrorCode): err is DbPorterError {
+  return err instanceof DbPorterError && (code === undefined || err.code === code);
+}
+
+export function cancelled(): DbPorterError {
+  return new DbPorterError('CANCELLED', 'Cancelled; nothing was written.');
+}
+
+/** Throws the cancellation error once the signal has fired; cheap enough to call per batch. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,110 @@
+import type { Writer } from './engines/adapter';
+import type { Column, Row, Table } from './schema/model';
+import type { Progress } from './progress';
+import { DbPorterError } from './errors';
+
+/**
+ * What import and copy share: getting a target ready for incoming tables and writing their rows.
+ *
+ * merge    inserts new rows; on a primary or unique key collision the existing row stays
+ * replace  empties the incoming tables first, then inserts
+ * append   inserts; a collision fails the whole operation
+ */
+export type LoadMode = 'merge' | 'replace' | 'append';
+export const LOAD_MODES: readonly LoadMode[] = ['merge', 'replace', 'append'];
+
+export interface TableResult {
+  table: string;
+  /** Rows that came in. */
+  rows: number;
+  /** Rows written; in merge mode the rest collided and were skipped. */
+  inserted: number;
+  skipped: number;
+  created: boolean;
+}
+
+export interface LoadResult {
+  mode: LoadMode;
+  tables: TableResult[];
+  rows: number;
+  inserted: number;
+  durationMs: number;
+}
+
+export interface TablePlan {
+  table: Table;
+  created: boolean;
+}
+
+/**
+ * Creates the incoming tables the target lacks, empties them in replace mode, and checks that
+ * every incoming column exists in the tables that were already there.
+ */
+export async function prepareTarget(writer: Writer, incoming: Table[], mode: LoadMode): Promise<Map<string, TablePlan>> {
+  const target = await writer.introspect();
+  const existing = new Map(target.tables.map((t) => [t.name, t]));
+  const known = new Set([...existing.keys(), ...incoming.map((t) => t.name)]);
+  const plans = new Map<string, TablePlan>();
+  const toCreate: Table[] = [];
+  for (const table of incoming) {
+    const there = existing.get(table.name);
+    if (there) {
+      const columns = new Set(there.columns.map((c) => c.name));
+      const missing = table.columns.find((c) => !columns.has(c.name));
+      if (missing) {
+        throw new DbPorterError(
+          'UNKNOWN_COLUMN',
+          `Table "${table.name}" in the target has no column "${missing.name}", which the incoming data has. Add the column to the target table, or import into a database without that table; nothing was written.`,
+        );
+      }
+      plans.set(table.name, { table, created: false });
+    } else {
+      // A foreign key to a table that exists on neither side cannot be created; the rows still can.
+      const creatable = { ...table, foreignKeys: table.foreignKeys.filter((fk) => known.has(fk.references.table)) };
+      toCreate.push(creatable);
+      plans.set(table.name, { table: creatable, created: true });
+    }
+  }
+  if (toCreate.length) await writer.createTables(toCreate);
+  if (mode === 'replace') {
+    const toEmpty = incoming.map((t) => t.name).filter((name) => existing.has(name));
+    if (toEmpty.length) await writer.emptyTables(toEmpty);
+  }
+  return plans;
+}
+
+export async function loadRows(
+  writer: Writer,
+  table: string,
+  columns: Column[],
+  batches: AsyncIterable<Row[]>,
+  mode: LoadMode,
+  report: { signal?: AbortSignal; onProgress?: (p: Progress) => void; rowsTotal?: number; rowsBefore?: number },
+): Promise<{ rows: number; inserted: number }> {
+  const before = report.rowsBefore ?? 0;
+  return writer.writeRows(table, columns, batches, {
+    onConflict: mode === 'merge' ? 'skip' : 'error',
+    signal: report.signal,
+    onRows: (rowsDone) => report.onProgress?.({ table, rowsDone: before + rowsDone, rowsTotal: report.rowsTotal }),
+  });
+}
+
+/** Adds one table's counts to the running results (a table may arrive in several runs). */
+export function tally(results: Map<string, TableResult>, plan: TablePlan, count: { rows: number; inserted: number }): void {
+  const r = results.get(plan.table.name) ?? { table: plan.table.name, rows: 0, inserted: 0, skipped: 0, created: plan.created };
+  r.rows += count.rows;
+  r.inserted += count.inserted;
+  r.skipped = r.rows - r.inserted;
+  results.set(plan.table.name, r);
+}
+
+export function summarize(mode: LoadMode, results: Map<string, TableResult>, started: number): LoadResult {
+  const tables = [...results.values()];
+  return {
+    mode,
+    tables,
+    rows: tables.reduce((n, t) => n + t.rows, 0),
+    inserted: tables.reduce((n, t) => n + t.inserted, 0),
+    durationMs: Date.now() - started,
+  };
+}
