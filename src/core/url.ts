@@ -95,6 +95,11 @@ export function maskUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):([^@/?#]*)@/i, (_all, head: string) => `${head}:***@`);
 }
 
+/** Masks the password of every URL inside a text (an error message, a log line). */
+export function maskUrlsIn(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@/?#\s]*)@/gi, (_all, head: string) => `${head}:***@`);
+}
+
 /** Replaces every occurrence of the given secrets in a text; empty or tiny secrets are ignored. */
 export function maskSecrets(text: string, secrets: Array<string | undefined>): string {
   let out = text;

@@ -40,6 +40,9 @@ const NOISE = [
   /^Resolv(ing|ed) connection token/, /^Creating a socket/, /^\[(reconnection-grace-time|Service Worker|AgentHost|AccountPolicyGate)\b/,
   /^Updating additional builtin extensions cache/, /ENOTFOUND|EAI_AGAIN|getaddrinfo/,
   /marketplace|gallery|telemetry|open-vsx/i, /vsda/, /code-server-ipc\.sock/, /Server is not running/,
+  // Errors thrown inside the browser workbench (e.g. "Canceled" as the host shuts down); the
+  // extension host's own stacks point at files on the server, not at this bundle.
+  /\/static\/out\/vs\/code\/browser\/workbench\//,
 ];
 
 export async function runInCodeServer({
@@ -55,7 +58,11 @@ export async function runInCodeServer({
     server = startCodeServer(codeServer, port, temp, env);
     await waitForHealth(port, server);
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    // Chromium writes crash reports and dconf state under XDG dirs even when headless.
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(temp, 'config'), XDG_CACHE_HOME: path.join(temp, 'cache') },
+    });
     const page = await browser.newPage();
     let onExit;
     const exited = new Promise((resolve) => { onExit = resolve; });
@@ -121,7 +128,7 @@ function startCodeServer({ node, entry }, port, temp, extraEnv) {
   const dir = (name) => { const d = path.join(temp, name); fs.mkdirSync(d); return d; };
   // An allow-list, not process.env: VSCODE_IPC_HOOK_CLI from an outer VS Code terminal would turn
   // code-server into a client of that VS Code, and npm_* / ELECTRON_* vars confuse the host.
-  const env = { TMPDIR: dir('tmp'), XDG_CONFIG_HOME: dir('config'), XDG_DATA_HOME: dir('data') };
+  const env = { TMPDIR: dir('tmp'), XDG_CONFIG_HOME: dir('config'), XDG_DATA_HOME: dir('data'), XDG_CACHE_HOME: dir('cache') };
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_\w+|TZ|DBPORTER_\w*|CI(_\w+)?)$/.test(k)) env[k] = v;
   }

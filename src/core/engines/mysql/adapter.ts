@@ -44,7 +44,7 @@ export class MysqlAdapter implements Adapter {
       flags: ['-FOUND_ROWS'],
       ssl: location.params.ssl === 'true' || location.params['ssl-mode'] === 'REQUIRED' ? {} : undefined,
       // JSON arrives as its text, never parsed: numbers of any size survive.
-      typeCast: (field, next) => (field.type === 'JSON' ? field.string('utf8') : next()),
+      jsonStrings: true,
     });
     conn.on('error', () => undefined);
     const adapter = new MysqlAdapter(conn, location);

@@ -1,0 +1,46 @@
+import { copyDatabase } from '../../core/copy';
+import { DbPorterError } from '../../core/errors';
+import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
+import { modeFrom, summary } from './import';
+
+export const usage = `Usage: dbporter copy --from URL --to URL [--table T]... [--mode merge|replace|append] [-v]
+
+Streams tables from one database into another with no file in between, creating missing tables
+with mapped types: promoting a SQLite file to PostgreSQL or MySQL is one command. All or nothing.
+  --from URL, --to URL sqlite:file.db, postgresql://..., mysql://..., or names from dbporter.config.json
+  --table T            copy only this table; repeat for more
+  --mode M             merge (default), replace or append, as for import
+  -v, --verbose        say more`;
+
+export async function run(args: string[], ctx: CliContext): Promise<void> {
+  const { values } = parse(
+    args,
+    { from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string', multiple: true }, mode: { type: 'string' }, truncate: { type: 'boolean' } },
+    usage,
+  );
+  if (values.help) return void process.stdout.write(usage + '\n');
+  const mode = modeFrom(values.mode, values.truncate, undefined);
+  const config = configFrom(values.config);
+  const source = await openDatabase(values.from ?? missing('--from', usage), config);
+  try {
+    const target = await openDatabase(values.to ?? missing('--to', usage), config);
+    const progress = reporter(values.verbose);
+    try {
+      if (values.verbose) ctx.log(`Copying ${source.description} to ${target.description} (${mode})`);
+      const result = await copyDatabase(source, target, { tables: values.table, mode, signal: ctx.signal, onProgress: progress.update });
+      progress.done();
+      ctx.log(summary('Copied', result, values.verbose));
+    } catch (err) {
+      progress.done();
+      throw err;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+function missing(flag: string, usage: string): never {
+  throw new DbPorterError('BAD_ARGUMENT', `copy needs ${flag}.\n\n${usage}`);
+}

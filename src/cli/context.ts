@@ -1,0 +1,47 @@
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CONFIG_FILE, loadConfig, resolveDatabase, type LoadedConfig } from '../core/config';
+import { DbPorterError } from '../core/errors';
+import { openAdapter } from '../core/engines';
+import type { Adapter } from '../core/engines/adapter';
+import { ProgressReporter } from './progress';
+
+/** What every command gets: the config, a cancel signal, and where to talk. */
+export interface CliContext {
+  signal: AbortSignal;
+  log(message: string): void;
+}
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  config: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new DbPorterError('BAD_ARGUMENT', `${(err as Error).message}\n\n${usage}`);
+  }
+}
+
+export function configFrom(option: string | undefined): LoadedConfig | undefined {
+  if (option) {
+    const loaded = loadConfig(option);
+    if (!loaded) throw new DbPorterError('CONFIG_NOT_FOUND', `No config file at ${path.resolve(option)}.`);
+    return loaded;
+  }
+  return loadConfig(path.resolve(CONFIG_FILE));
+}
+
+/** Opens the database that a --database-url value (URL or config name) or DATABASE_URL names. */
+export async function openDatabase(nameOrUrl: string | undefined, config: LoadedConfig | undefined): Promise<Adapter> {
+  const resolved = resolveDatabase(nameOrUrl, config);
+  return openAdapter(resolved.url, resolved.baseDir);
+}
+
+export function reporter(verbose: boolean | undefined): ProgressReporter {
+  return new ProgressReporter(process.stderr, Boolean(verbose));
+}

@@ -1,0 +1,133 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { DbPorterError } from './errors';
+import { maskUrl } from './url';
+
+/**
+ * dbporter.config.json, read by the extension and the command line alike. It holds references to
+ * secrets (`${env:NAME}`), never secrets themselves.
+ */
+export const CONFIG_FILE = 'dbporter.config.json';
+
+const databaseSchema = z
+  .object({
+    name: z.string().min(1).describe('How commands and the DATABASES view name this database.'),
+    url: z
+      .string()
+      .min(1)
+      .describe('Connection URL: sqlite:path/to/file.db, postgresql://user@host/db or mysql://user@host/db. Put passwords in ${env:NAME} references.'),
+    files: z.array(z.string()).optional().describe('Folders of files that belong to this database (included in backups and archives).'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    databases: z.array(databaseSchema).default([]).describe('The databases DB Porter works with.'),
+    backupDirectory: z.string().optional().describe('Where backups go; default .dbporter/backups.'),
+    migrationsDirectory: z.string().optional().describe('Folder of migration scripts; default scripts/migrations.'),
+    retention: z
+      .object({ keep: z.number().int().positive().describe('Backups kept per database; older ones are deleted.') })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type DatabaseConfig = Config['databases'][number];
+
+export interface LoadedConfig {
+  config: Config;
+  /** The config file's path; relative paths inside it start at its folder. */
+  file: string;
+  dir: string;
+}
+
+export function parseConfig(text: string, file: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DbPorterError('CONFIG_INVALID', `${file} is not valid JSON: ${(err as Error).message}.`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DbPorterError('CONFIG_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}.`);
+  }
+  const names = new Set<string>();
+  for (const db of parsed.data.databases) {
+    if (names.has(db.name)) throw new DbPorterError('CONFIG_INVALID', `${file}: two databases are named "${db.name}"; names must be unique.`);
+    names.add(db.name);
+  }
+  return parsed.data;
+}
+
+/** Reads the config file, or returns undefined when there is none (it is optional). */
+export function loadConfig(file: string): LoadedConfig | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const abs = path.resolve(file);
+  return { config: parseConfig(fs.readFileSync(abs, 'utf8'), abs), file: abs, dir: path.dirname(abs) };
+}
+
+/** Looks up a secret by name; the extension adds SecretStorage through this. */
+export type SecretLookup = (kind: string, name: string) => string | undefined;
+
+export const envLookup: SecretLookup = (kind, name) => (kind === 'env' ? process.env[name] : undefined);
+
+/**
+ * Replaces `${env:NAME}` references. A reference that is the whole value is used as it is; one
+ * inside a URL is percent-encoded, so a password with "@" or "/" cannot break the URL.
+ */
+export function interpolate(value: string, where: string, lookup: SecretLookup = envLookup): string {
+  const whole = /^\$\{(\w+):([^}]+)\}$/.exec(value);
+  const resolve = (kind: string, name: string) => {
+    const found = lookup(kind, name);
+    if (found === undefined) {
+      throw new DbPorterError(
+        'ENV_MISSING',
+        kind === 'env'
+          ? `${where} refers to \${env:${name}}, but the environment variable ${name} is not set. Set it before running DB Porter.`
+          : `${where} refers to \${${kind}:${name}}, which is not stored. Set it first (in VS Code: DB Porter: Set Password).`,
+      );
+    }
+    return found;
+  };
+  if (whole) return resolve(whole[1], whole[2]);
+  return value.replace(/\$\{(\w+):([^}]+)\}/g, (_m, kind: string, name: string) => encodeURIComponent(resolve(kind, name)));
+}
+
+const looksLikeUrl = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s);
+
+export interface ResolvedDatabase {
+  url: string;
+  /** Folder that anchors a relative sqlite: path. */
+  baseDir: string;
+  /** The config entry, when the database was named rather than given as a URL. */
+  entry?: DatabaseConfig;
+}
+
+/**
+ * What `--database-url` (or DATABASE_URL) means: a URL, or the name of a database in the config.
+ */
+export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedConfig | undefined, lookup: SecretLookup = envLookup): ResolvedDatabase {
+  const cwd = process.cwd();
+  const given = nameOrUrl ?? lookup('env', 'DATABASE_URL');
+  if (!given) {
+    throw new DbPorterError(
+      'BAD_ARGUMENT',
+      `No database given. Pass --database-url URL (or the name of a database in ${CONFIG_FILE}), or set DATABASE_URL.`,
+    );
+  }
+  const entry = loaded?.config.databases.find((d) => d.name === given);
+  if (entry) return { url: interpolate(entry.url, `Database "${entry.name}" in ${loaded!.file}`, lookup), baseDir: loaded!.dir, entry };
+  if (looksLikeUrl(given)) return { url: interpolate(given, `The URL ${maskUrl(given)}`, lookup), baseDir: cwd };
+  const names = loaded?.config.databases.map((d) => d.name) ?? [];
+  throw new DbPorterError(
+    'UNKNOWN_DATABASE',
+    names.length
+      ? `"${given}" is neither a connection URL nor a database in ${loaded!.file}. Databases there: ${names.join(', ')}.`
+      : `"${given}" is not a connection URL, and there is no ${CONFIG_FILE} naming databases. Use a URL like sqlite:app.db or postgresql://user@host/db.`,
+  );
+}
