@@ -131,3 +131,8 @@ export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedCon
       : `"${given}" is not a connection URL, and there is no ${CONFIG_FILE} naming databases. Use a URL like sqlite:app.db or postgresql://user@host/db.`,
   );
 }
+
+/** The JSON schema VS Code uses for completion and validation in dbporter.config.json. */
+export function configJsonSchema(): object {
+  return { title: 'DB Porter configuration', ...z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' }) };
+}

@@ -37,8 +37,9 @@ const SETTINGS = {
 // Workbench chatter (it shares this channel with the extension host's console) and failures that
 // are expected offline; they only bury the test output. DBPORTER_VSCODE_VERBOSE=1 shows them.
 const NOISE = [
-  /^Resolv(ing|ed) connection token/, /^Creating a socket/, /^\[(reconnection-grace-time|Service Worker|AgentHost|AccountPolicyGate)\b/,
-  /^Updating additional builtin extensions cache/, /ENOTFOUND|EAI_AGAIN|getaddrinfo/,
+  /^Resolv(ing|ed) connection token/, /^Creating a socket/, /^Updating additional builtin extensions/,
+  /^\[(reconnection-grace-time|Service Worker|AgentHost|AccountPolicyGate)\b/,
+  /ENOTFOUND|EAI_AGAIN|getaddrinfo/,
   /marketplace|gallery|telemetry|open-vsx/i, /vsda/, /code-server-ipc\.sock/, /Server is not running/,
   // Errors thrown inside the browser workbench (e.g. "Canceled" as the host shuts down); the
   // extension host's own stacks point at files on the server, not at this bundle.
@@ -126,9 +127,12 @@ function freePort() {
 
 function startCodeServer({ node, entry }, port, temp, extraEnv) {
   const dir = (name) => { const d = path.join(temp, name); fs.mkdirSync(d); return d; };
-  // An allow-list, not process.env: VSCODE_IPC_HOOK_CLI from an outer VS Code terminal would turn
-  // code-server into a client of that VS Code, and npm_* / ELECTRON_* vars confuse the host.
-  const env = { TMPDIR: dir('tmp'), XDG_CONFIG_HOME: dir('config'), XDG_DATA_HOME: dir('data'), XDG_CACHE_HOME: dir('cache') };
+  // An allow-list, not process.env: VSCODE_IPC_HOOK_CLI from a VS Code terminal makes code-server
+  // hand over to that VS Code instead of starting, and `npm test` would leak its npm_config_* and
+  // NODE_OPTIONS into the extension host.
+  const env = {
+    TMPDIR: dir('tmp'), XDG_CONFIG_HOME: dir('config'), XDG_DATA_HOME: dir('data'), XDG_CACHE_HOME: dir('cache'),
+  };
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_\w+|TZ|DBPORTER_\w*|CI(_\w+)?)$/.test(k)) env[k] = v;
   }
@@ -175,7 +179,7 @@ async function waitForHealth(port, server, limitMs = 60_000) {
 // placeholders that take CSS (for the browser devtools) which means nothing on a terminal.
 function formatLog(args) {
   if (!Array.isArray(args)) return String(args);
-  let [first, ...rest] = args;
+  const [first, ...rest] = args;
   if (typeof first !== 'string') return format(first, ...rest);
   let i = 0;
   const out = first.replace(/%[sdifjoOc%]/g, (spec) => {

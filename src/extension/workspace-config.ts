@@ -1,0 +1,71 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CONFIG_FILE, loadConfig, resolveDatabase, type LoadedConfig, type ResolvedDatabase } from '../core/config';
+import { errorMessage } from '../core/errors';
+
+/**
+ * dbporter.config.json of the first workspace folder, re-read when it changes. The same file and
+ * the same parser as the command line, so both see the same databases.
+ */
+export class WorkspaceConfig implements vscode.Disposable {
+  private loaded: LoadedConfig | undefined;
+  private problem: string | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly watcher: vscode.FileSystemWatcher | undefined;
+
+  constructor() {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (folder) {
+      this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, CONFIG_FILE));
+      const reload = () => {
+        this.reload();
+        this.changed.fire();
+      };
+      this.watcher.onDidCreate(reload);
+      this.watcher.onDidChange(reload);
+      this.watcher.onDidDelete(reload);
+    }
+    this.reload();
+  }
+
+  /** The config file's path in this workspace (whether or not it exists yet). */
+  get file(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder ? path.join(folder.uri.fsPath, CONFIG_FILE) : undefined;
+  }
+
+  reload(): void {
+    this.loaded = undefined;
+    this.problem = undefined;
+    const file = this.file;
+    try {
+      if (file) this.loaded = loadConfig(file);
+    } catch (err) {
+      this.problem = errorMessage(err);
+    }
+    void vscode.commands.executeCommand('setContext', 'dbporter.hasConfig', Boolean(this.loaded));
+  }
+
+  get config(): LoadedConfig | undefined {
+    return this.loaded;
+  }
+
+  /** Why the config could not be read, if it could not. */
+  get error(): string | undefined {
+    return this.problem;
+  }
+
+  get databaseNames(): string[] {
+    return this.loaded?.config.databases.map((d) => d.name) ?? [];
+  }
+
+  resolve(name: string): ResolvedDatabase {
+    return resolveDatabase(name, this.loaded);
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DbPorterApi } from '../../../src/extension/extension';
+import type { DatabaseItem, TableItem, DatabasesNode } from '../../../src/extension/databases-tree';
+import type { ExportOutcome } from '../../../src/extension/commands/export';
+
+/**
+ * Runs inside a real VS Code, against the workspace the launcher prepared: dbporter.config.json
+ * naming a SQLite copy of Chinook ("chinook") and, when the launcher could create one, a
+ * PostgreSQL database ("server", also Chinook).
+ */
+const workspace = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+async function api(): Promise<DbPorterApi> {
+  const ext = vscode.extensions.getExtension<DbPorterApi>('dbporter.dbporter');
+  assert.ok(ext, 'the extension is installed in the test host');
+  return ext.activate();
+}
+
+describe('DB Porter in VS Code', () => {
+  it('activates lazily, when its view opens', async () => {
+    const ext = vscode.extensions.getExtension('dbporter.dbporter')!;
+    assert.equal(ext.isActive, false, 'nothing activated it at start-up');
+    await vscode.commands.executeCommand('dbporter.databases.focus');
+    for (let i = 0; i < 50 && !ext.isActive; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(ext.isActive, true);
+  });
+
+  it('lists the configured databases with their engines in the DATABASES tree', async () => {
+    const { databases } = await api();
+    const config = JSON.parse(fs.readFileSync(path.join(workspace(), 'dbporter.config.json'), 'utf8'));
+    const roots = (await databases.getChildren()) as DatabasesNode[];
+    assert.deepEqual(
+      roots.map((r) => r.label),
+      config.databases.map((d: { name: string }) => d.name),
+    );
+    // The extension runs from its bundle, so its classes are not this file's: compare by shape.
+    const chinook = roots.find((r) => r.label === 'chinook') as DatabaseItem;
+    assert.equal(chinook.contextValue, 'database');
+    assert.equal(chinook.description, 'SQLite');
+    assert.match(String((chinook.iconPath as vscode.Uri).path), /media\/sqlite\.svg$/);
+  });
+
+  it('shows each table with its row count under a database', async () => {
+    const { databases } = await api();
+    const roots = await databases.getChildren();
+    for (const root of roots) {
+      const tables = (await databases.getChildren(root)) as TableItem[];
+      assert.equal(tables.length, 11, `${root.label}: ${tables.map((t) => t.label).join(', ')}`);
+      const artist = tables.find((t) => /^artist$/i.test(String(t.label)));
+      assert.equal(artist?.contextValue, 'table', `${root.label} lists the artist table`);
+      assert.equal(artist!.description, '275 rows');
+    }
+  });
+
+  it('shows why a database cannot be reached instead of its tables', async () => {
+    const { config, databases } = await api();
+    const file = path.join(workspace(), 'dbporter.config.json');
+    const original = fs.readFileSync(file, 'utf8');
+    try {
+      const broken = JSON.parse(original);
+      broken.databases.push({ name: 'gone', url: 'sqlite:does-not-exist.db' });
+      fs.writeFileSync(file, JSON.stringify(broken));
+      config.reload();
+      const gone = (await databases.getChildren()).find((r) => r.label === 'gone')!;
+      const children = await databases.getChildren(gone);
+      assert.equal(children.length, 1);
+      assert.match(String(children[0].label), /No SQLite database at .*does-not-exist\.db/);
+    } finally {
+      fs.writeFileSync(file, original);
+      config.reload();
+    }
+  });
+
+  it('"DB Porter: Export Database…" writes a dump and opens it in an editor', async () => {
+    const destination = path.join(workspace(), 'exports', 'chinook.json');
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    const outcome = (await vscode.commands.executeCommand('dbporter.exportDatabase', { database: 'chinook', destination })) as ExportOutcome;
+    assert.equal(outcome.rows, 15607);
+    assert.equal(outcome.tables.length, 11);
+    const dump = JSON.parse(fs.readFileSync(destination, 'utf8'));
+    assert.equal(dump.metadata.format, 'dbporter-dump');
+    assert.equal(dump.data.Artist.length, 275);
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor, 'an editor is open');
+    assert.equal(editor.document.uri.fsPath, destination);
+  });
+
+  it('exports one table from its context menu argument as NDJSON', async () => {
+    const { databases } = await api();
+    const root = (await databases.getChildren()).find((r) => r.label === 'chinook')!;
+    const genre = ((await databases.getChildren(root)) as TableItem[]).find((t) => t.label === 'Genre')!;
+    const destination = path.join(workspace(), 'exports', 'genre.ndjson');
+    // The tree passes its item; the test adds the destination a save dialog would have asked for.
+    const outcome = (await vscode.commands.executeCommand('dbporter.exportDatabase', { database: genre.database, tables: [genre.table], destination, open: false })) as ExportOutcome;
+    assert.deepEqual(outcome.tables, [{ table: 'Genre', rows: 25 }]);
+    const lines = fs.readFileSync(destination, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, 1 + 25 + 1, 'header, 25 rows, trailer');
+    assert.match(lines[lines.length - 1], /"trailer"/);
+  });
+
+  it('exports from PostgreSQL when the launcher provided a server database', async function () {
+    const names = (await api()).config.databaseNames;
+    if (!names.includes('server')) {
+      if (process.env.CI) throw new Error('CI must give the extension tests a PostgreSQL database');
+      this.skip();
+    }
+    const destination = path.join(workspace(), 'exports', 'server.ndjson');
+    const outcome = (await vscode.commands.executeCommand('dbporter.exportDatabase', { database: 'server', destination, open: false })) as ExportOutcome;
+    assert.equal(outcome.rows, 15607);
+  });
+});
