@@ -35,6 +35,7 @@ export async function copyDatabase(source: Adapter, target: Adapter, options: Co
           signal: options.signal,
           onProgress: options.onProgress,
           rowsTotal: totals[table.name],
+          fresh: plan.created || mode === 'replace',
         });
         tally(results, plan, count);
       }

@@ -42,6 +42,7 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
         signal: options.signal,
         onProgress: options.onProgress,
         rowsTotal: header.metadata.rowCounts[event.table],
+        fresh: plan.created || mode === 'replace',
         rowsBefore: results.get(event.table)?.rows,
       });
       tally(results, plan, count);

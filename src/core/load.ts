@@ -79,11 +79,14 @@ export async function loadRows(
   columns: Column[],
   batches: AsyncIterable<Row[]>,
   mode: LoadMode,
-  report: { signal?: AbortSignal; onProgress?: (p: Progress) => void; rowsTotal?: number; rowsBefore?: number },
+  report: { signal?: AbortSignal; onProgress?: (p: Progress) => void; rowsTotal?: number; rowsBefore?: number; fresh?: boolean },
 ): Promise<{ rows: number; inserted: number }> {
   const before = report.rowsBefore ?? 0;
+  // Only rows that were there before can collide: a table just created or emptied takes the
+  // engine's fastest path, as in append mode.
+  const fresh = report.fresh ?? false;
   return writer.writeRows(table, columns, batches, {
-    onConflict: mode === 'merge' ? 'skip' : 'error',
+    onConflict: mode === 'merge' && !fresh ? 'skip' : 'error',
     signal: report.signal,
     onRows: (rowsDone) => report.onProgress?.({ table, rowsDone: before + rowsDone, rowsTotal: report.rowsTotal }),
   });

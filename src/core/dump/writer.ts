@@ -25,7 +25,7 @@ export function createDumpWriter(out: Writable, format: DumpFormat, options: Dum
 }
 
 /** Waits for 'drain' when the stream's buffer is full, so a slow disk or pipe slows the reader down. */
-async function write(out: Writable, chunk: string): Promise<void> {
+async function write(out: Writable, chunk: string | Buffer): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
 }
 
@@ -96,8 +96,10 @@ class NdjsonWriter implements DumpWriter {
   constructor(private readonly out: Writable) {}
 
   private async emit(chunk: string): Promise<void> {
-    this.hash.update(chunk, 'utf8');
-    await write(this.out, chunk);
+    // Encoded once, then hashed and written: encoding a large string twice costs more than hashing it.
+    const bytes = Buffer.from(chunk, 'utf8');
+    this.hash.update(bytes);
+    await write(this.out, bytes);
   }
 
   async writeHeader(header: DumpHeader): Promise<void> {

@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /**
  * PostgreSQL's COPY text format, the fastest way in and out of the server: one line per row,
  * fields separated by tabs, \N for NULL, backslash escapes for tab, newline, CR and backslash.
@@ -17,29 +19,29 @@ export function unescapeField(field: string): string {
 
 /**
  * Splits a COPY TO stream into rows of raw field texts (null for \N). Chunks may end anywhere,
- * even inside a UTF-8 character: only whole lines are decoded, and a newline byte never occurs
- * inside a multi-byte character or (escaped as \n) inside a field.
+ * even inside a UTF-8 character; a newline inside a field arrives escaped as \n.
  */
 export class CopyTextParser {
-  private rest: Buffer = Buffer.alloc(0);
+  // StringDecoder keeps a UTF-8 character that a chunk boundary cut in two for the next chunk.
+  private readonly decoder = new StringDecoder('utf8');
+  private rest = '';
 
   push(chunk: Buffer): Array<Array<string | null>> {
-    const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
-    const end = data.lastIndexOf(0x0a);
+    const text = this.rest + this.decoder.write(chunk);
+    const end = text.lastIndexOf('\n');
     if (end < 0) {
-      this.rest = data;
+      this.rest = text;
       return [];
     }
-    this.rest = data.subarray(end + 1);
-    const text = data.toString('utf8', 0, end);
-    const lines = text.split('\n');
+    this.rest = text.slice(end + 1);
+    const lines = text.slice(0, end).split('\n');
     const rows = new Array<Array<string | null>>(lines.length);
     for (let i = 0; i < lines.length; i++) {
       const fields: Array<string | null> = lines[i].split('\t');
       for (let j = 0; j < fields.length; j++) {
         const f = fields[j] as string;
-        if (f === '\\N') fields[j] = null;
-        else if (f.includes('\\')) fields[j] = unescapeField(f);
+        if (f.length > 1 && f.charCodeAt(0) === 0x5c && f === '\\N') fields[j] = null;
+        else if (f.indexOf('\\') !== -1) fields[j] = unescapeField(f);
       }
       rows[i] = fields;
     }
@@ -48,7 +50,7 @@ export class CopyTextParser {
 
   /** Whatever is left must be nothing: the server ends every row with a newline. */
   finish(): void {
-    if (this.rest.length) throw new Error('COPY output ended in the middle of a row');
+    if (this.rest.length || this.decoder.end().length) throw new Error('COPY output ended in the middle of a row');
   }
 }
 
