@@ -53,10 +53,22 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
       await writer.beginTable(table);
       let rows = 0;
       options.onProgress?.({ table: table.name, rowsDone: 0, rowsTotal: rowCounts[table.name] });
-      for await (const batch of reader.rows(table.name, table.columns, options.signal)) {
-        await writer.writeRows(batch);
-        rows += batch.length;
+      const report = (n: number) => {
+        rows += n;
         options.onProgress?.({ table: table.name, rowsDone: rows, rowsTotal: rowCounts[table.name] });
+      };
+      const framing = writer.framing;
+      if (framing && reader.jsonRows) {
+        // The engine writes the rows as JSON itself: no JavaScript value per field on the way.
+        for await (const encoded of reader.jsonRows(table.name, table.columns, framing, options.signal)) {
+          await writer.writeEncoded(encoded);
+          report(encoded.rows);
+        }
+      } else {
+        for await (const batch of reader.rows(table.name, table.columns, options.signal)) {
+          await writer.writeRows(batch);
+          report(batch.length);
+        }
       }
       await writer.endTable();
       results.push({ table: table.name, rows });

@@ -43,15 +43,31 @@ export class RowDecoder {
   }
 }
 
-/** Writes a row array as a JSON object text, keys in column order (faster than building objects). */
-export function rowEncoder(table: Table): (row: Row) => string {
-  const keys = table.columns.map((c) => JSON.stringify(c.name) + ':');
-  return (row) => {
-    let out = '{';
-    for (let i = 0; i < keys.length; i++) {
-      const v = row[i];
-      out += (i ? ',' : '') + keys[i] + (v === null ? 'null' : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
-    }
-    return out + '}';
-  };
+/**
+ * Makes a row array into an object keyed by column name, in column order. The builder is compiled
+ * per table (an object literal of constant shape), so that JSON.stringify can take whole batches
+ * at once, several times faster than one call per value.
+ */
+export function rowObjectBuilder(table: Table): (row: Row) => Record<string, unknown> {
+  const names = table.columns.map((c) => c.name);
+  if (names.includes('__proto__')) {
+    // In a literal, "__proto__" would set the prototype rather than a property.
+    return (row) => {
+      const obj: Record<string, unknown> = Object.create(null);
+      names.forEach((n, i) => (obj[n] = row[i]));
+      return obj;
+    };
+  }
+  return new Function('r', `return {${names.map((n, i) => `${JSON.stringify(n)}: r[${i}]`).join(', ')}};`) as (row: Row) => Record<string, unknown>;
+}
+
+/**
+ * JSON texts of many objects, one per line. One JSON.stringify over the array, then its element
+ * boundaries become newlines: "},{" followed by the first key's quoted name can only be a boundary,
+ * because a quote inside a string value is always escaped.
+ */
+export function jsonLines(objects: object[], firstKey: string, separator: string): string {
+  const text = JSON.stringify(objects);
+  const boundary = `},{${JSON.stringify(firstKey)}:`;
+  return text.slice(1, -1).split(boundary).join(`}${separator}{${JSON.stringify(firstKey)}:`);
 }

@@ -2,8 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Row, Table } from '../schema/model';
+import type { EncodedRows, RowFraming } from '../engines/adapter';
 import type { DumpFormat, DumpHeader } from './format';
-import { rowEncoder } from './rows';
+import { jsonLines, rowObjectBuilder } from './rows';
 
 /** Writes a dump as a stream: header, then each table's rows, then the end. Memory stays flat. */
 export interface DumpWriter {
@@ -11,6 +12,13 @@ export interface DumpWriter {
   beginTable(table: Table): Promise<void>;
   writeRows(rows: Row[]): Promise<void>;
   endTable(): Promise<void>;
+  /**
+   * How this writer frames one row, when rows can arrive pre-encoded (Reader.jsonRows);
+   * undefined when it needs the values themselves (indented JSON).
+   */
+  readonly framing: RowFraming | undefined;
+  /** Rows pre-encoded with `framing`, in place of writeRows. */
+  writeEncoded(encoded: EncodedRows): Promise<void>;
   /** Writes what closes the dump; the caller ends the stream. */
   finish(): Promise<void>;
 }
@@ -30,8 +38,8 @@ async function write(out: Writable, chunk: string | Buffer): Promise<void> {
 }
 
 class JsonWriter implements DumpWriter {
-  private encode: ((row: Row) => string) | undefined;
-  private table: Table | undefined;
+  private toObject: ((row: Row) => Record<string, unknown>) | undefined;
+  private firstKey = '';
   private firstTable = true;
   private firstRow = true;
 
@@ -57,8 +65,8 @@ class JsonWriter implements DumpWriter {
   }
 
   async beginTable(table: Table): Promise<void> {
-    this.table = table;
-    this.encode = rowEncoder(table);
+    this.toObject = rowObjectBuilder(table);
+    this.firstKey = table.columns[0].name;
     this.firstRow = true;
     const sep = this.indent ? ' ' : '';
     // Without indentation each table and row still starts a line: editors and diff tools cope.
@@ -67,18 +75,30 @@ class JsonWriter implements DumpWriter {
   }
 
   async writeRows(rows: Row[]): Promise<void> {
-    let chunk = '';
-    for (const row of rows) {
-      const text = this.indent ? this.pretty(JSON.parse(this.encode!(row)), 3) : this.encode!(row);
-      chunk += (this.firstRow ? '' : ',') + (this.pad(3) || '\n') + text;
-      this.firstRow = false;
+    if (!rows.length) return;
+    const objects = rows.map(this.toObject!);
+    const lead = this.firstRow ? '' : ',';
+    this.firstRow = false;
+    if (this.indent) {
+      await write(this.out, lead + objects.map((o) => this.pad(3) + this.pretty(o, 3)).join(','));
+    } else {
+      await write(this.out, `${lead}\n${jsonLines(objects, this.firstKey, ',\n')}`);
     }
-    await write(this.out, chunk);
+  }
+
+  get framing(): RowFraming | undefined {
+    return this.indent ? undefined : { prefix: ',\n', suffix: '' };
+  }
+
+  async writeEncoded({ bytes, rows }: EncodedRows): Promise<void> {
+    if (!rows) return;
+    // Every row came with a leading comma; the table's first row goes without.
+    await write(this.out, this.firstRow ? bytes.subarray(1) : bytes);
+    this.firstRow = false;
   }
 
   async endTable(): Promise<void> {
     await write(this.out, `${this.firstRow ? '' : this.pad(2) || '\n'}]`);
-    this.table = undefined;
   }
 
   async finish(): Promise<void> {
@@ -89,8 +109,7 @@ class JsonWriter implements DumpWriter {
 class NdjsonWriter implements DumpWriter {
   private readonly hash: Hash = createHash('sha256');
   private readonly counts: Record<string, number> = {};
-  private encode: ((row: Row) => string) | undefined;
-  private prefix = '';
+  private toObject: ((row: Row) => Record<string, unknown>) | undefined;
   private table = '';
 
   constructor(private readonly out: Writable) {}
@@ -109,15 +128,26 @@ class NdjsonWriter implements DumpWriter {
   async beginTable(table: Table): Promise<void> {
     this.table = table.name;
     this.counts[table.name] ??= 0;
-    this.encode = rowEncoder(table);
-    this.prefix = `{"table":${JSON.stringify(table.name)},"row":`;
+    this.toObject = rowObjectBuilder(table);
   }
 
   async writeRows(rows: Row[]): Promise<void> {
-    let chunk = '';
-    for (const row of rows) chunk += this.prefix + this.encode!(row) + '}\n';
-    this.counts[this.table] += rows.length;
-    await this.emit(chunk);
+    if (!rows.length) return;
+    const table = this.table;
+    const toObject = this.toObject!;
+    const lines = rows.map((row) => ({ table, row: toObject(row) }));
+    this.counts[table] += rows.length;
+    await this.emit(jsonLines(lines, 'table', '\n') + '\n');
+  }
+
+  get framing(): RowFraming {
+    return { prefix: `{"table":${JSON.stringify(this.table)},"row":`, suffix: '}\n' };
+  }
+
+  async writeEncoded({ bytes, rows }: EncodedRows): Promise<void> {
+    this.counts[this.table] += rows;
+    this.hash.update(bytes);
+    await write(this.out, bytes);
   }
 
   async endTable(): Promise<void> {}

@@ -31,6 +31,21 @@ export interface Reader {
   countRows(table: string): Promise<number>;
   /** Streams the rows of a table in batches, values in the order of `columns`. */
   rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]>;
+  /**
+   * Optional fast path for exports: the same rows as rows(), already written as UTF-8 JSON objects
+   * (column name to portable value, in column order), each one as prefix + object + suffix.
+   */
+  jsonRows?(table: string, columns: Column[], framing: RowFraming, signal?: AbortSignal): AsyncIterable<EncodedRows>;
+}
+
+export interface RowFraming {
+  prefix: string;
+  suffix: string;
+}
+
+export interface EncodedRows {
+  bytes: Buffer;
+  rows: number;
 }
 
 export interface Writer {

@@ -2,11 +2,12 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
+import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { CopyTextParser } from './copy-text';
+import { CopyJsonTranscoder } from './copy-json';
 import { fromCopyText, portableFromPostgres, postgresFromPortable, toCopyText } from './types';
 
 const BATCH_ROWS = 2000;
@@ -48,7 +49,7 @@ export class PostgresAdapter implements Adapter {
     try {
       await client.connect();
       await client.query(
-        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'",
+        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'",
       );
     } catch (err) {
       await client.end().catch(() => undefined);
@@ -173,6 +174,7 @@ export class PostgresAdapter implements Adapter {
       const result = await fn({
         countRows: async (table) => Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${quotePostgres(table)}`))[0].n),
         rows: (table, columns, signal) => this.rows(table, columns, signal),
+        jsonRows: (table, columns, framing, signal) => this.jsonRows(table, columns, framing, signal),
       });
       await this.query('COMMIT');
       return result;
@@ -182,10 +184,29 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
+  private copyOut(table: string, columns: Column[]) {
+    return this.client.query(copyTo(`COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}) TO STDOUT`));
+  }
+
+  private async *jsonRows(table: string, columns: Column[], framing: RowFraming, signal?: AbortSignal): AsyncIterable<EncodedRows> {
+    const stream = this.copyOut(table, columns);
+    const transcoder = new CopyJsonTranscoder(columns, framing);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const encoded = transcoder.push(chunk);
+        if (encoded.rows) yield encoded;
+        throwIfAborted(signal);
+      }
+      transcoder.finish();
+    } catch (err) {
+      stream.destroy();
+      throw this.wrap(err);
+    }
+  }
+
   private async *rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]> {
     const converters = columns.map(fromCopyText);
-    const sql = `COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}) TO STDOUT`;
-    const stream = this.client.query(copyTo(sql));
+    const stream = this.copyOut(table, columns);
     const parser = new CopyTextParser();
     let batch: Row[] = [];
     try {
