@@ -101,6 +101,14 @@ describe('dbporter command line', function () {
       assert.ok(!run.stderr.includes(secret) && !run.stderr.includes(encodeURIComponent(secret)), 'the password never reaches the output');
       assert.deepEqual(await checksums(target.url), await checksums(chinook.url));
 
+      const dump = path.join(cwd, 'server.ndjson');
+      const exported = await dbporter(['export', dump, '--database-url', 'server', '-v'], { cwd, env: { PG_SECRET: secret } });
+      assert.equal(exported.code, 0, exported.stderr);
+      const text = fs.readFileSync(dump, 'utf8');
+      for (const leak of [secret, encodeURIComponent(secret)]) {
+        assert.ok(!text.includes(leak) && !exported.stderr.includes(leak), 'the password is in neither the dump nor the output');
+      }
+
       const missing = await dbporter(['export', '-', '--database-url', 'server'], { cwd, env: { PG_SECRET: undefined } });
       assert.equal(missing.code, 1, missing.stderr);
       assert.match(missing.stderr, /PG_SECRET.*not set.*\[ENV_MISSING\]/);

@@ -108,6 +108,42 @@ describe('import modes, sequences and awkward schemas', function () {
         }
       });
 
+      it('recreates keys, foreign keys and indexes on the way from each other engine', async () => {
+        for (const from of ENGINES.filter((e) => e !== engine)) {
+          const source = await createTestDatabase(from);
+          try {
+            await loadChinook(source);
+            await copy(source.url, target.url, { mode: 'replace' });
+            const [src, dst] = await Promise.all([source.url, target.url].map((u) => withAdapter(u, (a) => a.introspect())));
+            const shape = (s: typeof src) =>
+              Object.fromEntries(
+                s.tables.map((t) => [
+                  t.name,
+                  {
+                    primaryKey: t.primaryKey,
+                    foreignKeys: t.foreignKeys.map((f) => `${f.columns.join(',')}->${f.references.table}(${f.references.columns.join(',')})`).sort(),
+                    indexed: [...t.indexes.map((i) => i.columns.join(',')), ...t.uniques.map((u) => u.columns.join(','))].sort(),
+                  },
+                ]),
+              );
+            const want = shape(src);
+            const got = shape(dst);
+            for (const [name, t] of Object.entries(want)) {
+              assert.deepEqual(got[name].primaryKey, t.primaryKey, `${from} → ${engine}: primary key of ${name}`);
+              assert.deepEqual(got[name].foreignKeys, t.foreignKeys, `${from} → ${engine}: foreign keys of ${name}`);
+              // MySQL adds an index for every foreign key; everything the source indexed is indexed in the target.
+              for (const cols of t.indexed) assert.ok(got[name].indexed.includes(cols), `${from} → ${engine}: index on ${name}(${cols})`);
+            }
+            assert.deepEqual(got.PlaylistTrack?.primaryKey ?? got.playlist_track.primaryKey, (want.PlaylistTrack ?? want.playlist_track).primaryKey);
+          } finally {
+            await source.drop();
+          }
+          // Each source engine gets a fresh target.
+          await target.drop();
+          target = await createTestDatabase(engine);
+        }
+      });
+
       it('refuses rows whose foreign keys point nowhere, writing nothing', async () => {
         const file = await exportToFile(chinook.url, 'json', dir, ['Album']);
         await copy(chinook.url, target.url, { tables: ['Artist'] });
