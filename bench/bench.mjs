@@ -128,6 +128,13 @@ record('export PostgreSQL → NDJSON', ourExport, pgExportNative, 'psql \\copy t
 const jsonOut = path.join(tmp, 'export.json');
 const ourJsonExport = await measure(process.execPath, [CLI, 'export', jsonOut, '--database-url', pgUrl('dbporter_bench_copy')]);
 record('export PostgreSQL → JSON', ourJsonExport, pgExportNative, 'psql \\copy to CSV');
+// Imports read the dumps back as streams: their memory must stay flat too.
+for (const [format, file] of [['NDJSON', ndjsonOut], ['JSON', jsonOut]]) {
+  recreatePg('dbporter_bench_import');
+  const ourImport = await measure(process.execPath, [CLI, 'import', file, '--database-url', pgUrl('dbporter_bench_import')]);
+  record(`import ${format} → PostgreSQL`, ourImport, pgIngest, 'psql \\copy from CSV');
+}
+execFileSync(...psql(pgAdmin.toString(), '-c', 'DROP DATABASE IF EXISTS dbporter_bench_import WITH (FORCE)'));
 for (const f of [csvOut, ndjsonOut, jsonOut]) fs.rmSync(f, { force: true });
 execFileSync(...psql(pgAdmin.toString(), '-c', 'DROP DATABASE IF EXISTS dbporter_bench_native WITH (FORCE)', '-c', 'DROP DATABASE IF EXISTS dbporter_bench_copy WITH (FORCE)'));
 

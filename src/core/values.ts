@@ -90,25 +90,28 @@ export function normalizeTimestamptz(text: string): string | undefined {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction}Z`;
 }
 
-function validDate(y: string, mo: string, d: string): boolean {
-  const month = Number(mo);
-  const day = Number(d);
-  return Number(y) >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+/** Two decimal digits at position i, as a number (the formats above fix the positions). */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
 }
 
-function validTime(h: string, mi: string, s: string): boolean {
-  return Number(h) <= 24 && Number(mi) <= 59 && Number(s) <= 60;
+/** YYYY-MM-DD at the start of the text names a possible calendar day (year 1 or later). */
+function validDate(text: string): boolean {
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  return text.slice(0, 4) !== '0000' && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/** HH:MM:SS at position i is a possible time of day (24:00:00 and a leap second allowed). */
+function validTime(text: string, i: number): boolean {
+  return twoDigits(text, i) <= 24 && twoDigits(text, i + 3) <= 59 && twoDigits(text, i + 6) <= 60;
 }
 
 /**
- * Checks one incoming value against its column and returns it in canonical encoding.
- * Returns an Error-like string describing the problem instead of throwing, so the caller
- * can name table, row and column in one message.
+ * A value that does not fit its column. Thrown by portableValue and the adapters' converters; the
+ * caller adds table, row and column to the message.
  */
-export type Checked = { ok: true; value: unknown } | { ok: false; problem: string };
-
-const ok = (value: unknown): Checked => ({ ok: true, value });
-const bad = (problem: string): Checked => ({ ok: false, problem });
+export class ValueProblem extends Error {}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
@@ -118,79 +121,93 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function checkInteger(value: unknown, min: bigint, max: bigint, what: string): Checked {
+const bad = (problem: string): never => {
+  throw new ValueProblem(problem);
+};
+
+const RANGES = {
+  smallint: { min: -32768, max: 32767, what: 'a smallint (16-bit integer)' },
+  integer: { min: -2147483648, max: 2147483647, what: 'an integer (32-bit)' },
+  bigint: { min: Number(INT64_MIN), max: Number(INT64_MAX), what: 'a bigint (64-bit integer)' },
+};
+
+function integerValue(type: 'smallint' | 'integer' | 'bigint', value: unknown): number | string {
+  const { min, max, what } = RANGES[type];
   if (typeof value === 'number') {
-    if (!Number.isInteger(value)) return bad(`expected ${what}, got ${describe(value)}`);
-    if (BigInt(value) < min || BigInt(value) > max) return bad(`${value} is out of range for ${what}`);
-    return ok(value);
+    if (!Number.isInteger(value)) bad(`expected ${what}, got ${describe(value)}`);
+    if (value < min || value > max) bad(`${value} is out of range for ${what}`);
+    return value;
   }
   if (typeof value === 'string' && INTEGER.test(value)) {
+    const n = Number(value);
+    if (Number.isSafeInteger(n)) {
+      if (n < min || n > max) bad(`${value} is out of range for ${what}`);
+      return n;
+    }
+    // Beyond 2^53 only BigInt compares exactly.
     const big = BigInt(value);
-    if (big < min || big > max) return bad(`${value} is out of range for ${what}`);
-    return ok(integerFromString(value));
+    if (type !== 'bigint' || big < INT64_MIN || big > INT64_MAX) bad(`${value} is out of range for ${what}`);
+    return value;
   }
   return bad(`expected ${what}, got ${describe(value)}`);
 }
 
-export function checkValue(column: Column, value: unknown): Checked {
+/**
+ * Checks one incoming value against its column and returns it in canonical encoding; throws a
+ * ValueProblem saying what is wrong. Runs once per value of an import, so it allocates nothing
+ * on the way for valid values.
+ */
+export function portableValue(column: Column, value: unknown): unknown {
   if (value === null || value === undefined) {
-    return column.nullable ? ok(null) : bad('is NULL but the column is NOT NULL');
+    return column.nullable ? null : bad('is NULL but the column is NOT NULL');
   }
   return checkType(column.type, value);
 }
 
-export function checkType(type: PortableType, value: unknown): Checked {
+export function checkType(type: PortableType, value: unknown): unknown {
   switch (type) {
     case 'boolean':
-      return typeof value === 'boolean' ? ok(value) : bad(`expected true or false, got ${describe(value)}`);
+      return typeof value === 'boolean' ? value : bad(`expected true or false, got ${describe(value)}`);
     case 'smallint':
-      return checkInteger(value, -32768n, 32767n, 'a smallint (16-bit integer)');
     case 'integer':
-      return checkInteger(value, -2147483648n, 2147483647n, 'an integer (32-bit)');
     case 'bigint':
-      return checkInteger(value, INT64_MIN, INT64_MAX, 'a bigint (64-bit integer)');
+      return integerValue(type, value);
     case 'decimal':
-      if (typeof value === 'string' && (DECIMAL.test(value) || value === 'NaN')) return ok(value);
-      if (typeof value === 'number' && Number.isFinite(value)) return ok(numberToDecimalString(value));
+      if (typeof value === 'string' && (DECIMAL.test(value) || value === 'NaN')) return value;
+      if (typeof value === 'number' && Number.isFinite(value)) return numberToDecimalString(value);
       return bad(`expected a decimal as a string like "12.50", got ${describe(value)}`);
     case 'real':
     case 'double':
-      if (typeof value === 'number') return ok(value);
-      if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return ok(value);
+      if (typeof value === 'number') return value;
+      if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return value;
       return bad(`expected a number, got ${describe(value)}`);
     case 'text':
-      return typeof value === 'string' ? ok(value) : bad(`expected a string, got ${describe(value)}`);
+      return typeof value === 'string' ? value : bad(`expected a string, got ${describe(value)}`);
     case 'uuid':
-      return typeof value === 'string' && UUID.test(value) ? ok(value.toLowerCase()) : bad(`expected a UUID, got ${describe(value)}`);
+      return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : bad(`expected a UUID, got ${describe(value)}`);
     case 'bytes':
-      return typeof value === 'string' && BASE64.test(value) ? ok(value) : bad(`expected base64-encoded bytes, got ${describe(value)}`);
-    case 'date': {
-      const m = typeof value === 'string' ? DATE.exec(value) : null;
-      return m && validDate(m[1], m[2], m[3]) ? ok(value) : bad(`expected a date like "2024-01-31", got ${describe(value)}`);
-    }
-    case 'time': {
-      const m = typeof value === 'string' ? TIME.exec(value) : null;
-      return m && validTime(m[1], m[2], m[3]) ? ok(value) : bad(`expected a time like "13:45:00", got ${describe(value)}`);
-    }
-    case 'timestamp': {
-      const m = typeof value === 'string' ? TIMESTAMP.exec(value) : null;
-      if (!m || !validDate(m[1], m[2], m[3]) || !validTime(m[4], m[5], m[6])) {
+      return typeof value === 'string' && BASE64.test(value) ? value : bad(`expected base64-encoded bytes, got ${describe(value)}`);
+    case 'date':
+      return typeof value === 'string' && DATE.test(value) && validDate(value) ? value : bad(`expected a date like "2024-01-31", got ${describe(value)}`);
+    case 'time':
+      return typeof value === 'string' && TIME.test(value) && validTime(value, 0) ? value : bad(`expected a time like "13:45:00", got ${describe(value)}`);
+    case 'timestamp':
+      if (typeof value !== 'string' || !TIMESTAMP.test(value) || !validDate(value) || !validTime(value, 11)) {
         return bad(`expected a timestamp like "2024-01-31T13:45:00", got ${describe(value)}`);
       }
-      return ok(normalizeTimestamp(value as string));
-    }
+      return value.charCodeAt(10) === 0x20 ? value.slice(0, 10) + 'T' + value.slice(11) : value;
     case 'timestamptz': {
       const normal = typeof value === 'string' ? normalizeTimestamptz(value) : undefined;
-      return normal ? ok(normal) : bad(`expected a timestamp with zone like "2024-01-31T13:45:00Z", got ${describe(value)}`);
+      return normal ?? bad(`expected a timestamp with zone like "2024-01-31T13:45:00Z", got ${describe(value)}`);
     }
     case 'json':
       if (typeof value !== 'string') return bad(`expected the JSON document as a string, got ${describe(value)}`);
       try {
         JSON.parse(value);
-        return ok(value);
       } catch {
         return bad(`is not valid JSON text: ${describe(value)}`);
       }
+      return value;
   }
 }
 

@@ -1,5 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { canonicalValue, checkType, normalizeTimestamptz, numberToDecimalString } from '../../src/core/values';
+import { canonicalValue, checkType as check, normalizeTimestamptz, numberToDecimalString, ValueProblem } from '../../src/core/values';
+import type { PortableType } from '../../src/core/schema/model';
+
+/** The outcome of a check as data: the canonical value, or the problem. */
+function checkType(type: PortableType, value: unknown): { ok: true; value: unknown } | { ok: false; problem: string } {
+  try {
+    return { ok: true, value: check(type, value) };
+  } catch (err) {
+    if (!(err instanceof ValueProblem)) throw err;
+    return { ok: false, problem: err.message };
+  }
+}
 
 describe('portable values', () => {
   it('accepts 64-bit integers at both limits as strings and refuses one beyond', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { Row, Table } from '../schema/model';
 import { DbPorterError } from '../errors';
-import { headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader } from './format';
+import { headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader, type DumpTrailer } from './format';
 import { JsonScanner, ScanError } from './json-scanner';
 import { RowDecoder } from './rows';
 
@@ -124,28 +124,17 @@ async function* readJson(source: AsyncIterable<Buffer | string>): AsyncIterable<
   }
 }
 
-/** Splits a byte stream into lines; the last one may lack its newline. */
-async function* lines(source: AsyncIterable<Buffer | string>): AsyncIterable<{ line: Buffer; newline: boolean }> {
-  let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of source) {
-    const data = rest.length ? Buffer.concat([rest, Buffer.from(chunk)]) : Buffer.from(chunk);
-    let start = 0;
-    let nl: number;
-    while ((nl = data.indexOf(0x0a, start)) !== -1) {
-      yield { line: data.subarray(start, nl), newline: true };
-      start = nl + 1;
-    }
-    rest = data.subarray(start);
-  }
-  if (rest.length) yield { line: rest, newline: false };
-}
-
+/**
+ * NDJSON is read a region at a time: all complete lines of a chunk are decoded in one go, and
+ * hashed with one call (only the trailer line stays out of the checksum). A newline byte never
+ * occurs inside a UTF-8 character, so a region always ends on a character boundary.
+ */
 async function* readNdjson(source: AsyncIterable<Buffer | string>): AsyncIterable<DumpEvent> {
   const hash = createHash('sha256');
   let lineNo = 0;
   let tally: RowTally | undefined;
   let header: DumpHeader | undefined;
-  let trailer: z.infer<typeof trailerSchema>['trailer'] | undefined;
+  let trailer: DumpTrailer | undefined;
   let batch: Row[] = [];
   let batchTable = '';
   const rowNumbers: Record<string, number> = {};
@@ -157,55 +146,74 @@ async function* readNdjson(source: AsyncIterable<Buffer | string>): AsyncIterabl
     batch = [];
   };
 
-  for await (const { line, newline } of lines(source)) {
-    lineNo++;
-    if (trailer) {
-      if (line.toString('utf8').trim() === '') continue;
-      throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
-    }
-    const text = line.toString('utf8');
-    if (text.trim() === '') {
-      hash.update(line);
-      if (newline) hash.update('\n');
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      const lastLine = !newline;
-      throw new DbPorterError(
-        lastLine ? 'DUMP_TRUNCATED' : 'DUMP_INVALID',
-        lastLine
-          ? `NDJSON line ${lineNo} is cut off (${(err as Error).message}): the file is truncated. Export it again.`
-          : `NDJSON line ${lineNo} is not valid JSON: ${(err as Error).message}.`,
-      );
-    }
-    if (!header) {
-      header = parseHeader(value, 'first line');
-      tally = new RowTally(header);
-      yield { kind: 'header', header };
-    } else if (value && typeof value === 'object' && 'trailer' in value) {
-      const parsed = trailerSchema.safeParse(value);
-      if (!parsed.success) throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is a malformed trailer (${zodProblem(parsed.error)}).`);
-      trailer = parsed.data.trailer;
-      yield* flush();
-      continue;
-    } else {
-      const entry = value as { table?: unknown; row?: unknown };
-      if (!entry || typeof entry !== 'object' || typeof entry.table !== 'string' || !('row' in entry)) {
-        throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is neither a row ({"table": ..., "row": {...}}) nor the trailer.`);
+  /** `complete` is false for the file's last bytes when they lack a final newline. */
+  const region = function* (bytes: Buffer, complete: boolean): Generator<DumpEvent> {
+    const lines = bytes.toString('utf8').split('\n');
+    if (complete) lines.pop(); // the empty string after the final newline
+    let hashedAll = !trailer;
+    for (let k = 0; k < lines.length; k++) {
+      const text = lines[k];
+      lineNo++;
+      if (trailer) {
+        if (text.trim() === '') continue;
+        throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
       }
-      if (entry.table !== batchTable || batch.length === BATCH_ROWS) {
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        const cutOff = !complete && k === lines.length - 1;
+        throw new DbPorterError(
+          cutOff ? 'DUMP_TRUNCATED' : 'DUMP_INVALID',
+          cutOff
+            ? `NDJSON line ${lineNo} is cut off (${(err as Error).message}): the file is truncated. Export it again.`
+            : `NDJSON line ${lineNo} is not valid JSON: ${(err as Error).message}.`,
+        );
+      }
+      if (!header) {
+        header = parseHeader(value, 'first line');
+        tally = new RowTally(header);
+        yield { kind: 'header', header };
+      } else if (value && typeof value === 'object' && 'trailer' in value) {
+        const parsed = trailerSchema.safeParse(value);
+        if (!parsed.success) throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is a malformed trailer (${zodProblem(parsed.error)}).`);
+        trailer = parsed.data.trailer;
+        // The checksum covers every byte before the trailer line.
+        const before = k ? lines.slice(0, k).join('\n') + '\n' : '';
+        hash.update(bytes.subarray(0, Buffer.byteLength(before)));
+        hashedAll = false;
         yield* flush();
-        batchTable = entry.table;
+      } else {
+        const entry = value as { table?: unknown; row?: unknown };
+        if (!entry || typeof entry !== 'object' || typeof entry.table !== 'string' || !('row' in entry)) {
+          throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is neither a row ({"table": ..., "row": {...}}) nor the trailer.`);
+        }
+        if (entry.table !== batchTable || batch.length === BATCH_ROWS) {
+          yield* flush();
+          batchTable = entry.table;
+        }
+        const n = (rowNumbers[entry.table] = (rowNumbers[entry.table] ?? 0) + 1);
+        batch.push(tally!.decoder(entry.table).decode(entry.row, n));
       }
-      const n = (rowNumbers[entry.table] = (rowNumbers[entry.table] ?? 0) + 1);
-      batch.push(tally!.decoder(entry.table).decode(entry.row, n));
     }
-    hash.update(line);
-    if (newline) hash.update('\n');
+    if (hashedAll) hash.update(bytes);
+  };
+
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    const data = carry.length ? Buffer.concat([carry, Buffer.from(chunk)]) : Buffer.from(chunk);
+    const end = data.lastIndexOf(0x0a);
+    if (end < 0) {
+      carry = data;
+      continue;
+    }
+    carry = data.subarray(end + 1);
+    yield* region(data.subarray(0, end + 1), true);
   }
+  if (carry.length) yield* region(carry, false);
+  yield* flush();
+
   if (!header) throw new DbPorterError('DUMP_INVALID', 'The NDJSON dump is empty: it has no header line.');
   if (!trailer) {
     throw new DbPorterError(

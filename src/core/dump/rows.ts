@@ -1,6 +1,6 @@
 import type { Row, Table } from '../schema/model';
 import { DbPorterError } from '../errors';
-import { checkValue } from '../values';
+import { portableValue, ValueProblem } from '../values';
 
 /**
  * Turns a dump's row object into a row array, checking each value against its column. zod checks
@@ -32,12 +32,12 @@ export class RowDecoder {
     const row = new Array(columns.length);
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i];
-      const v = obj[column.name];
-      const checked = checkValue(column, v === undefined ? null : v);
-      if (!checked.ok) {
-        throw new DbPorterError('DUMP_INVALID', `Table "${table.name}", row ${rowNumber}, column "${column.name}" (${column.type}): ${checked.problem}.`);
+      try {
+        row[i] = portableValue(column, obj[column.name]);
+      } catch (err) {
+        if (!(err instanceof ValueProblem)) throw err;
+        throw new DbPorterError('DUMP_INVALID', `Table "${table.name}", row ${rowNumber}, column "${column.name}" (${column.type}): ${err.message}.`);
       }
-      row[i] = checked.value;
     }
     return row;
   }

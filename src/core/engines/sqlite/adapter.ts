@@ -6,7 +6,8 @@ import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } fr
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { writeFileAtomic } from '../../atomic-file';
 import { declaredFromPortable, portableFromDeclared } from './types';
-import { fromSqlite, toSqlite, ValueProblem, type SqliteValue } from './values';
+import { fromSqlite, toSqlite, type SqliteValue } from './values';
+import { ValueProblem } from '../../values';
 
 const BATCH_ROWS = 2000;
 

@@ -6,13 +6,12 @@ import {
   normalizeTimestamp,
   normalizeTimestamptz,
   numberToDecimalString,
+  ValueProblem,
 } from '../../values';
 
 /** What sql.js hands out and takes: bigint appears where integers exceed 2^53. */
 export type SqliteValue = number | bigint | string | Uint8Array | null;
 
-/** Thrown by a converter; the adapter adds table, row and column to the message. */
-export class ValueProblem extends Error {}
 
 const isText = (v: SqliteValue): v is string => typeof v === 'string';
 
