@@ -99,6 +99,18 @@ export const schemaSchema = z.object({
 });
 export type DatabaseSchema = z.infer<typeof schemaSchema>;
 
+/** What an engine's type mapper reads off a native type: the portable type and its size. */
+export interface PortableShape {
+  type: PortableType;
+  length?: number;
+  precision?: number;
+  scale?: number;
+}
+
+export function decimalShape(precision: number | undefined, scale: number | undefined): PortableShape {
+  return { type: 'decimal', ...(precision !== undefined ? { precision } : {}), ...(scale !== undefined ? { scale } : {}) };
+}
+
 /** A row travels as an array of portable values, in the order of its table's columns. */
 export type Row = unknown[];
 

@@ -1,9 +1,8 @@
-import type { Column } from '../../schema/model';
-import type { PortableShape } from '../sqlite/types';
+import { decimalShape, type Column, type PortableShape } from '../../schema/model';
 import { base64ToBytes, bytesToBase64, integerFromString } from '../../values';
 
 /** MySQL/MariaDB types to portable ones and back; docs/types.md has the table. */
-export function portableFromMysql(dataType: string, columnType: string, jsonChecked: boolean): PortableShape & { unsupportedUnsigned?: boolean } {
+export function portableFromMysql(dataType: string, columnType: string, jsonChecked: boolean): PortableShape {
   const unsigned = /unsigned/i.test(columnType);
   const params = /\((\d+)(?:,(\d+))?\)/.exec(columnType);
   const first = params ? Number(params[1]) : undefined;
@@ -25,7 +24,7 @@ export function portableFromMysql(dataType: string, columnType: string, jsonChec
       return { type: 'smallint' };
     case 'decimal':
     case 'numeric':
-      return { type: 'decimal', ...(first !== undefined ? { precision: first } : {}), ...(second !== undefined ? { scale: second } : {}) };
+      return decimalShape(first, second);
     case 'float':
       return { type: 'real' };
     case 'double':

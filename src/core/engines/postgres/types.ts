@@ -1,5 +1,4 @@
-import type { Column } from '../../schema/model';
-import type { PortableShape } from '../sqlite/types';
+import { decimalShape, type Column, type PortableShape } from '../../schema/model';
 import { base64ToBytes, integerFromString } from '../../values';
 import { escapeField } from './copy-text';
 
@@ -22,7 +21,7 @@ export function portableFromPostgres(typname: string, formatted: string): Portab
     case 'int8':
       return { type: 'bigint' };
     case 'numeric':
-      return { type: 'decimal', ...(first !== undefined ? { precision: first } : {}), ...(second !== undefined ? { scale: second } : {}) };
+      return decimalShape(first, second);
     case 'float4':
       return { type: 'real' };
     case 'float8':

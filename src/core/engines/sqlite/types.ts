@@ -1,17 +1,10 @@
-import type { Column, PortableType } from '../../schema/model';
+import { decimalShape, type Column, type PortableShape } from '../../schema/model';
 
 /**
  * SQLite declares types loosely (any words, optional "(n)" or "(p,s)") and stores values by
  * affinity. These two functions map declared types to portable ones and back; docs/types.md
  * has the table.
  */
-export interface PortableShape {
-  type: PortableType;
-  length?: number;
-  precision?: number;
-  scale?: number;
-}
-
 export function portableFromDeclared(declared: string): PortableShape {
   const text = declared.trim().toUpperCase();
   const m = /^([A-Z_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/.exec(text);
@@ -25,7 +18,7 @@ export function portableFromDeclared(declared: string): PortableShape {
   // SQLite stores every integer in up to 64 bits, so INTEGER and unknown *INT* names are bigint.
   if (base.includes('INT') && !base.includes('POINT') && !base.includes('INTERVAL')) return { type: 'bigint' };
   if (base.startsWith('DECIMAL') || base.startsWith('NUMERIC')) {
-    return { type: 'decimal', ...(first !== undefined ? { precision: first } : {}), ...(second !== undefined ? { scale: second } : {}) };
+    return decimalShape(first, second);
   }
   if (base.includes('REAL') || base.includes('FLOA') || base.includes('DOUB')) return { type: 'double' };
   if (base === 'DATE') return { type: 'date' };
