@@ -202,14 +202,11 @@ export class SqliteAdapter implements Adapter {
       let rowNumber = 0;
       while (stmt.step()) {
         rowNumber++;
-        const raw = stmt.get() as SqliteValue[];
-        const row = new Array(raw.length);
-        for (let i = 0; i < raw.length; i++) {
-          const v = raw[i];
-          if (v === null) {
-            row[i] = null;
-            continue;
-          }
+        // get() makes a fresh array per row: it becomes the row itself, converted in place.
+        const row = stmt.get() as unknown[];
+        for (let i = 0; i < row.length; i++) {
+          const v = row[i] as SqliteValue;
+          if (v === null) continue;
           try {
             row[i] = converters[i](v);
           } catch (err) {
