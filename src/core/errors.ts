@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'DATABASE_NOT_FOUND'
   | 'FILE_NOT_FOUND'
   | 'FILE_CHANGED'
+  | 'FILE_IN_USE'
   | 'CONFIG_INVALID'
   | 'CONFIG_NOT_FOUND'
   | 'UNKNOWN_DATABASE'

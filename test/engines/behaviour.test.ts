@@ -189,6 +189,17 @@ describe('import modes, sequences and awkward schemas', function () {
       }
     });
 
+    it('refuses a database whose write-ahead log holds changes not yet in the file', async () => {
+      const target = await createTestDatabase('sqlite');
+      try {
+        await execSql(target, 'CREATE TABLE t (id INTEGER PRIMARY KEY)');
+        fs.writeFileSync(`${fileOf(target)}-wal`, Buffer.alloc(4096, 1));
+        await assert.rejects(openAdapter(target.url), (err: unknown) => err instanceof DbPorterError && err.code === 'FILE_IN_USE' && /wal_checkpoint/.test(err.message));
+      } finally {
+        await target.drop();
+      }
+    });
+
     it('writes a new file whole or not at all', async () => {
       const target = await createTestDatabase('sqlite');
       try {

@@ -71,6 +71,7 @@ export class SqliteAdapter implements Adapter {
   private load(): Database {
     this.seen = fingerprint(this.file);
     if (!this.seen.exists) return new this.sql.Database();
+    this.refuseUnfinishedWrites();
     let db: Database;
     try {
       db = new this.sql.Database(fs.readFileSync(this.file));
@@ -79,6 +80,28 @@ export class SqliteAdapter implements Adapter {
       throw new DbPorterError('CONNECTION_FAILED', `${this.file} is not a SQLite database (${errorMessage(err)}). Check the path in the sqlite: URL.`);
     }
     return db;
+  }
+
+  /**
+   * sql.js reads the database file alone. A non-empty write-ahead log or rollback journal beside it
+   * means committed rows live elsewhere, or a write is under way: reading would miss them, and
+   * writing would destroy them.
+   */
+  private refuseUnfinishedWrites(): void {
+    for (const suffix of ['-wal', '-journal']) {
+      let size = 0;
+      try {
+        size = fs.statSync(this.file + suffix).size;
+      } catch {
+        continue;
+      }
+      if (size > 0) {
+        throw new DbPorterError(
+          'FILE_IN_USE',
+          `${this.file} has a ${suffix === '-wal' ? 'write-ahead log' : 'rollback journal'} (${path.basename(this.file + suffix)}) with changes not yet in the database file: another program has it open or stopped mid-write. Close that program (or run: sqlite3 ${this.file} "PRAGMA wal_checkpoint(TRUNCATE)"), then run DB Porter again.`,
+        );
+      }
+    }
   }
 
   private requireFile(): void {
@@ -260,6 +283,7 @@ export class SqliteAdapter implements Adapter {
 
   private persist(): void {
     const now = fingerprint(this.file);
+    if (now.exists) this.refuseUnfinishedWrites();
     if (!sameFingerprint(now, this.seen)) {
       throw new DbPorterError(
         'FILE_CHANGED',
