@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CONFIG_FILE, loadConfig, resolveDatabase, type LoadedConfig } from '../core/config';
+import * as readline from 'node:readline';
+import { CONFIG_FILE, loadConfig, resolveDatabase, type LoadedConfig, type ResolvedDatabase } from '../core/config';
 import { DbPorterError } from '../core/errors';
 import { openAdapter } from '../core/engines';
 import type { Adapter } from '../core/engines/adapter';
@@ -38,8 +39,23 @@ export function configFrom(option: string | undefined): LoadedConfig | undefined
 
 /** Opens the database that a --database-url value (URL or config name) or DATABASE_URL names. */
 export async function openDatabase(nameOrUrl: string | undefined, config: LoadedConfig | undefined): Promise<Adapter> {
-  const resolved = resolveDatabase(nameOrUrl, config);
-  return openAdapter(resolved.url, resolved.baseDir);
+  return openResolved(resolveDatabase(nameOrUrl, config));
+}
+
+export function openResolved(db: ResolvedDatabase): Promise<Adapter> {
+  return openAdapter(db.url, db.baseDir);
+}
+
+/** Asks on a terminal; without one, the caller must have said --yes. */
+export async function confirm(question: string, yes: boolean | undefined): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) {
+    throw new DbPorterError('BAD_ARGUMENT', `${question} There is no terminal to ask on; add --yes to go ahead.`);
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new DbPorterError('CANCELLED', 'Nothing was changed.');
 }
 
 export function reporter(verbose: boolean | undefined): ProgressReporter {

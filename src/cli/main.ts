@@ -5,11 +5,17 @@ import type { CliContext } from './context';
 import * as exportCommand from './commands/export';
 import * as importCommand from './commands/import';
 import * as copyCommand from './commands/copy';
+import * as backupCommand from './commands/backup';
+import * as restoreCommand from './commands/restore';
+import * as guardCommand from './commands/guard';
 
 const COMMANDS: Record<string, { run(args: string[], ctx: CliContext): Promise<void>; usage: string }> = {
   export: exportCommand,
   import: importCommand,
   copy: copyCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
+  guard: guardCommand,
 };
 
 const USAGE = `DB Porter ${VERSION}: move data between SQLite, PostgreSQL and MySQL/MariaDB.
@@ -20,6 +26,9 @@ Commands:
   export    write a database (or some tables) to a JSON or NDJSON dump
   import    read a dump into a database (merge, replace or append)
   copy      stream tables from one database into another
+  backup    write a zip archive of a database and its files (also: backup verify, backup list)
+  restore   put a backup archive back, after a snapshot of the current state
+  guard     run a maintenance command; restore the database if it changes what it should not
 
 Run "dbporter <command> --help" for a command's options. A database is a URL
 (sqlite:file.db, postgresql://user@host/db, mysql://user@host/db) or a name from

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DbPorterError } from './errors';
-import { maskUrl } from './url';
+import { maskUrl, parseUrl } from './url';
 
 /**
  * dbporter.config.json, read by the extension and the command line alike. It holds references to
@@ -100,10 +100,20 @@ export function interpolate(value: string, where: string, lookup: SecretLookup =
 
 const looksLikeUrl = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s);
 
+export const DEFAULT_BACKUP_DIRECTORY = '.dbporter/backups';
+
 export interface ResolvedDatabase {
   url: string;
-  /** Folder that anchors a relative sqlite: path. */
+  /** Folder that anchors a relative sqlite: path (and the database's file folders). */
   baseDir: string;
+  /** The config name, or one made from the URL (file or database name). */
+  name: string;
+  /** Folders of files that belong to the database, relative to baseDir. */
+  fileRoots: string[];
+  /** Where this database's backups go: <backupDirectory>/<name>. */
+  backupDir: string;
+  /** How many backups to keep (all when absent). */
+  keepBackups?: number;
   /** The config entry, when the database was named rather than given as a URL. */
   entry?: DatabaseConfig;
 }
@@ -112,7 +122,6 @@ export interface ResolvedDatabase {
  * What `--database-url` (or DATABASE_URL) means: a URL, or the name of a database in the config.
  */
 export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedConfig | undefined, lookup: SecretLookup = envLookup): ResolvedDatabase {
-  const cwd = process.cwd();
   const given = nameOrUrl ?? lookup('env', 'DATABASE_URL');
   if (!given) {
     throw new DbPorterError(
@@ -120,9 +129,21 @@ export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedCon
       `No database given. Pass --database-url URL (or the name of a database in ${CONFIG_FILE}), or set DATABASE_URL.`,
     );
   }
+  const baseDir = loaded?.dir ?? process.cwd();
+  const backups = (name: string) => ({
+    backupDir: path.resolve(baseDir, loaded?.config.backupDirectory ?? DEFAULT_BACKUP_DIRECTORY, name),
+    ...(loaded?.config.retention ? { keepBackups: loaded.config.retention.keep } : {}),
+  });
   const entry = loaded?.config.databases.find((d) => d.name === given);
-  if (entry) return { url: interpolate(entry.url, `Database "${entry.name}" in ${loaded!.file}`, lookup), baseDir: loaded!.dir, entry };
-  if (looksLikeUrl(given)) return { url: interpolate(given, `The URL ${maskUrl(given)}`, lookup), baseDir: cwd };
+  if (entry) {
+    const url = interpolate(entry.url, `Database "${entry.name}" in ${loaded!.file}`, lookup);
+    return { url, baseDir, name: entry.name, fileRoots: entry.files ?? [], ...backups(safeName(entry.name)), entry };
+  }
+  if (looksLikeUrl(given)) {
+    const url = interpolate(given, `The URL ${maskUrl(given)}`, lookup);
+    const name = nameFromUrl(url, process.cwd());
+    return { url, baseDir: process.cwd(), name, fileRoots: [], ...backups(name) };
+  }
   const names = loaded?.config.databases.map((d) => d.name) ?? [];
   throw new DbPorterError(
     'UNKNOWN_DATABASE',
@@ -130,6 +151,16 @@ export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedCon
       ? `"${given}" is neither a connection URL nor a database in ${loaded!.file}. Databases there: ${names.join(', ')}.`
       : `"${given}" is not a connection URL, and there is no ${CONFIG_FILE} naming databases. Use a URL like sqlite:app.db or postgresql://user@host/db.`,
   );
+}
+
+/** A folder-safe name for a database given by URL: the file's or the database's name. */
+function nameFromUrl(url: string, baseDir: string): string {
+  const location = parseUrl(url, baseDir);
+  return safeName(location.engine === 'sqlite' ? path.basename(location.file).replace(/\.[^.]+$/, '') : location.database);
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || 'database';
 }
 
 /** The JSON schema VS Code uses for completion and validation in dbporter.config.json. */

@@ -7,6 +7,8 @@ import { selectTables } from './tables';
 export interface CopyOptions extends OperationOptions {
   tables?: string[];
   mode?: LoadMode;
+  /** Drop every table of the target first, so it ends up holding exactly the source (restores). */
+  replaceDatabase?: boolean;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function copyDatabase(source: Adapter, target: Adapter, options: Co
     const totals: Record<string, number> = {};
     for (const t of tables) totals[t.name] = await reader.countRows(t.name);
     await target.write(async (writer) => {
-      const plans = await prepareTarget(writer, tables, mode);
+      const plans = await prepareTarget(writer, tables, mode, { replaceDatabase: options.replaceDatabase });
       for (const table of tables) {
         const plan = plans.get(table.name)!;
         options.onProgress?.({ table: table.name, rowsDone: 0, rowsTotal: totals[table.name] });

@@ -9,6 +9,8 @@ import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResu
 export interface ImportOptions extends OperationOptions {
   format: DumpFormat;
   mode?: LoadMode;
+  /** Drop every table of the target first, so it ends up holding exactly the dump (restores). */
+  replaceDatabase?: boolean;
 }
 
 export interface ImportResult extends LoadResult {
@@ -30,7 +32,7 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
   const results = new Map<string, TableResult>();
 
   await adapter.write(async (writer) => {
-    const plans = await prepareTarget(writer, header.schema.tables, mode);
+    const plans = await prepareTarget(writer, header.schema.tables, mode, { replaceDatabase: options.replaceDatabase });
     for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
     for (;;) {
       throwIfAborted(options.signal);
@@ -42,7 +44,7 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
         signal: options.signal,
         onProgress: options.onProgress,
         rowsTotal: header.metadata.rowCounts[event.table],
-        fresh: plan.created || mode === 'replace',
+        fresh: plan.created || mode === 'replace' || Boolean(options.replaceDatabase),
         rowsBefore: results.get(event.table)?.rows,
       });
       tally(results, plan, count);

@@ -40,8 +40,13 @@ export interface TablePlan {
  * Creates the incoming tables the target lacks, empties them in replace mode, and checks that
  * every incoming column exists in the tables that were already there.
  */
-export async function prepareTarget(writer: Writer, incoming: Table[], mode: LoadMode): Promise<Map<string, TablePlan>> {
+export async function prepareTarget(writer: Writer, incoming: Table[], mode: LoadMode, options: { replaceDatabase?: boolean } = {}): Promise<Map<string, TablePlan>> {
   const target = await writer.introspect();
+  if (options.replaceDatabase) {
+    // A restore: the target becomes exactly the incoming tables, nothing of what was there stays.
+    await writer.dropTables(target.tables.map((t) => t.name));
+    target.tables = [];
+  }
   const existing = new Map(target.tables.map((t) => [t.name, t]));
   const known = new Set([...existing.keys(), ...incoming.map((t) => t.name)]);
   const plans = new Map<string, TablePlan>();

@@ -15,9 +15,12 @@ interface Run {
   stderr: string;
 }
 
+/** Where commands run unless a test says otherwise: snapshots land in its .dbporter/, not in the repository. */
+let defaultCwd: string | undefined;
+
 function dbporter(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: NodeJS.ReadableStream } = {}): Promise<Run> & { child: ReturnType<typeof spawn> } {
   const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: options.cwd,
+    cwd: options.cwd ?? defaultCwd,
     env: { ...process.env, DATABASE_URL: undefined, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -42,6 +45,7 @@ describe('dbporter command line', function () {
     chinook = await createTestDatabase('sqlite');
     await loadChinook(chinook);
     dir = tempDir();
+    defaultCwd = dir;
   });
   after(async () => {
     await chinook.drop();

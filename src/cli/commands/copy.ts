@@ -1,12 +1,15 @@
 import { copyDatabase } from '../../core/copy';
 import { DbPorterError } from '../../core/errors';
-import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
+import { resolveDatabase } from '../../core/config';
+import { withSnapshot } from '../../core/backup';
+import { configFrom, openDatabase, openResolved, parse, reporter, type CliContext } from '../context';
 import { modeFrom, summary } from './import';
 
 export const usage = `Usage: dbporter copy --from URL --to URL [--table T]... [--mode merge|replace|append] [-v]
 
 Streams tables from one database into another with no file in between, creating missing tables
-with mapped types: promoting a SQLite file to PostgreSQL or MySQL is one command. All or nothing.
+with mapped types: promoting a SQLite file to PostgreSQL or MySQL is one command. All or nothing,
+after a snapshot of the target (named on stderr).
   --from URL, --to URL sqlite:file.db, postgresql://..., mysql://..., or names from dbporter.config.json
   --table T            copy only this table; repeat for more
   --mode M             merge (default), replace or append, as for import
@@ -21,21 +24,24 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   if (values.help) return void process.stdout.write(usage + '\n');
   const mode = modeFrom(values.mode, values.truncate, undefined);
   const config = configFrom(values.config);
+  const to = resolveDatabase(values.to ?? missing('--to', usage), config);
   const source = await openDatabase(values.from ?? missing('--from', usage), config);
+  const progress = reporter(values.verbose);
   try {
-    const target = await openDatabase(values.to ?? missing('--to', usage), config);
-    const progress = reporter(values.verbose);
-    try {
-      if (values.verbose) ctx.log(`Copying ${source.description} to ${target.description} (${mode})`);
-      const result = await copyDatabase(source, target, { tables: values.table, mode, signal: ctx.signal, onProgress: progress.update });
-      progress.done();
-      ctx.log(summary('Copied', result, values.verbose));
-    } catch (err) {
-      progress.done();
-      throw err;
-    } finally {
-      await target.close();
-    }
+    const result = await withSnapshot(to, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${to.name} before the copy: ${f}`) }, async () => {
+      const target = await openResolved(to);
+      try {
+        if (values.verbose) ctx.log(`Copying ${source.description} to ${target.description} (${mode})`);
+        return await copyDatabase(source, target, { tables: values.table, mode, signal: ctx.signal, onProgress: progress.update });
+      } finally {
+        await target.close();
+      }
+    });
+    progress.done();
+    ctx.log(summary('Copied', result, values.verbose));
+  } catch (err) {
+    progress.done();
+    throw err;
   } finally {
     await source.close();
   }

@@ -2,14 +2,17 @@ import { importDump } from '../../core/import';
 import { formatFromPath } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
 import { LOAD_MODES, type LoadMode, type LoadResult } from '../../core/load';
-import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
+import { resolveDatabase } from '../../core/config';
+import { withSnapshot } from '../../core/backup';
+import { configFrom, openResolved, parse, reporter, type CliContext } from '../context';
 import { openSource } from '../io';
 import { checkFormat } from './export';
 
 export const usage = `Usage: dbporter import [SRC|-] --database-url URL [--format json|ndjson] [--mode merge|replace|append] [-v]
 
 Reads a dump from SRC (or standard input for "-") into the database, creating missing tables.
-All or nothing: on any error or Ctrl-C the database is left as it was.
+All or nothing: on any error or Ctrl-C the database is left as it was. A snapshot (a full backup)
+of the database is taken first, in its backup folder, and named on stderr.
   --mode merge         insert new rows, keep existing rows on a key collision (default)
   --mode replace       empty the dump's tables first (alias: --truncate)
   --mode append        insert, and fail on a key collision (alias: --no-truncate)
@@ -35,18 +38,23 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const mode = modeFrom(values.mode, values.truncate, values['no-truncate']);
 
   const source = openSource(src);
-  const adapter = await openDatabase(values['database-url'], configFrom(values.config));
+  const db = resolveDatabase(values['database-url'], configFrom(values.config));
   const progress = reporter(values.verbose);
   try {
-    if (values.verbose) ctx.log(`Importing ${src === '-' ? 'standard input' : src} into ${adapter.description} (${mode})`);
-    const result = await importDump(adapter, source, { format, mode, signal: ctx.signal, onProgress: progress.update });
+    const result = await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the import: ${f}`) }, async () => {
+      const adapter = await openResolved(db);
+      try {
+        if (values.verbose) ctx.log(`Importing ${src === '-' ? 'standard input' : src} into ${adapter.description} (${mode})`);
+        return await importDump(adapter, source, { format, mode, signal: ctx.signal, onProgress: progress.update });
+      } finally {
+        await adapter.close();
+      }
+    });
     progress.done();
     ctx.log(summary('Imported', result, values.verbose));
   } catch (err) {
     progress.done();
     throw err;
-  } finally {
-    await adapter.close();
   }
 }
 

@@ -59,6 +59,11 @@ export interface Writer {
   /** Deletes every row of these tables. */
   emptyTables(tables: string[]): Promise<void>;
   /**
+   * Drops these tables, foreign keys between them and from elsewhere included. Transactional where
+   * the engine's DDL is (SQLite, PostgreSQL); on MySQL it cannot be rolled back.
+   */
+  dropTables(tables: string[]): Promise<void>;
+  /**
    * Writes rows whose values follow `columns`. On a primary or unique key collision `skip`
    * keeps the existing row; `error` fails the whole unit.
    */

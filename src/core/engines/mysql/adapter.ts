@@ -268,6 +268,14 @@ class MysqlWriteUnit {
           this.created.push(table.name);
         }
       },
+      dropTables: async (tables) => {
+        if (this.inTransaction) throw new Error('dropTables must come before any rows: MySQL would commit the open transaction');
+        await this.db.execute('SET FOREIGN_KEY_CHECKS = 0');
+        for (const table of tables) {
+          await this.db.execute(`DROP TABLE IF EXISTS ${quoteMysql(table)}`);
+          this.written.delete(table);
+        }
+      },
       emptyTables: async (tables) => {
         await this.begin();
         for (const table of tables) {

@@ -264,6 +264,11 @@ export class PostgresAdapter implements Adapter {
         tables.forEach((t) => written.add(t));
         await this.query(`TRUNCATE ${tables.map(quotePostgres).join(', ')}`);
       },
+      dropTables: async (tables) => {
+        if (!tables.length) return;
+        tables.forEach((t) => written.delete(t));
+        await this.query(`DROP TABLE IF EXISTS ${tables.map(quotePostgres).join(', ')} CASCADE`);
+      },
       writeRows: (table, columns, batches, options) => {
         written.add(table);
         return this.writeRows(table, columns, batches, options);

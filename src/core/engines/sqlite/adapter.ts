@@ -44,6 +44,43 @@ function fingerprint(file: string): Fingerprint {
 const sameFingerprint = (a: Fingerprint, b: Fingerprint) =>
   a.exists === b.exists && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino;
 
+/**
+ * sql.js reads the database file alone. A non-empty write-ahead log or rollback journal beside it
+ * means committed rows live elsewhere, or a write is under way: reading would miss them, and
+ * writing would destroy them.
+ */
+function refuseUnfinishedWrites(file: string): void {
+  for (const suffix of ['-wal', '-journal']) {
+    let size = 0;
+    try {
+      size = fs.statSync(file + suffix).size;
+    } catch {
+      continue;
+    }
+    if (size > 0) {
+      throw new DbPorterError(
+        'FILE_IN_USE',
+        `${file} has a ${suffix === '-wal' ? 'write-ahead log' : 'rollback journal'} (${path.basename(file + suffix)}) with changes not yet in the database file: another program has it open or stopped mid-write. Close that program (or run: sqlite3 ${file} "PRAGMA wal_checkpoint(TRUNCATE)"), then run DB Porter again.`,
+      );
+    }
+  }
+}
+
+/**
+ * The bytes of a SQLite file, read so that no other program's write lands half way through: the
+ * file must look the same before and after the read.
+ */
+export function readSqliteFile(file: string): Buffer {
+  refuseUnfinishedWrites(file);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = fingerprint(file);
+    const bytes = fs.readFileSync(file);
+    const after = fingerprint(file);
+    if (sameFingerprint(before, after) && BigInt(bytes.length) === after.size) return bytes;
+  }
+  throw new DbPorterError('FILE_CHANGED', `${file} kept changing while DB Porter read it; stop the program writing to it and try again.`);
+}
+
 export function quoteSqlite(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -58,50 +95,31 @@ export class SqliteAdapter implements Adapter {
   private constructor(
     private readonly file: string,
     private readonly sql: SqlJsStatic,
+    bytes?: Buffer,
   ) {
     this.description = `sqlite:${file}`;
     this.seen = fingerprint(file);
-    this.db = this.load();
+    this.db = this.load(bytes);
   }
 
-  static async open(file: string): Promise<SqliteAdapter> {
-    return new SqliteAdapter(file, await loadSqlJs());
+  /** Opens a file; `bytes`, when given, are its content as already read by readSqliteFile. */
+  static async open(file: string, bytes?: Buffer): Promise<SqliteAdapter> {
+    return new SqliteAdapter(file, await loadSqlJs(), bytes);
   }
 
-  private load(): Database {
+  private load(bytes?: Buffer): Database {
     this.seen = fingerprint(this.file);
     if (!this.seen.exists) return new this.sql.Database();
-    this.refuseUnfinishedWrites();
+    const content = bytes ?? readSqliteFile(this.file);
+    this.seen = fingerprint(this.file);
     let db: Database;
     try {
-      db = new this.sql.Database(fs.readFileSync(this.file));
+      db = new this.sql.Database(content);
       db.exec('SELECT count(*) FROM sqlite_master');
     } catch (err) {
       throw new DbPorterError('CONNECTION_FAILED', `${this.file} is not a SQLite database (${errorMessage(err)}). Check the path in the sqlite: URL.`);
     }
     return db;
-  }
-
-  /**
-   * sql.js reads the database file alone. A non-empty write-ahead log or rollback journal beside it
-   * means committed rows live elsewhere, or a write is under way: reading would miss them, and
-   * writing would destroy them.
-   */
-  private refuseUnfinishedWrites(): void {
-    for (const suffix of ['-wal', '-journal']) {
-      let size = 0;
-      try {
-        size = fs.statSync(this.file + suffix).size;
-      } catch {
-        continue;
-      }
-      if (size > 0) {
-        throw new DbPorterError(
-          'FILE_IN_USE',
-          `${this.file} has a ${suffix === '-wal' ? 'write-ahead log' : 'rollback journal'} (${path.basename(this.file + suffix)}) with changes not yet in the database file: another program has it open or stopped mid-write. Close that program (or run: sqlite3 ${this.file} "PRAGMA wal_checkpoint(TRUNCATE)"), then run DB Porter again.`,
-        );
-      }
-    }
   }
 
   private requireFile(): void {
@@ -283,7 +301,7 @@ export class SqliteAdapter implements Adapter {
 
   private persist(): void {
     const now = fingerprint(this.file);
-    if (now.exists) this.refuseUnfinishedWrites();
+    if (now.exists) refuseUnfinishedWrites(this.file);
     if (!sameFingerprint(now, this.seen)) {
       throw new DbPorterError(
         'FILE_CHANGED',
@@ -329,6 +347,12 @@ export class SqliteAdapter implements Adapter {
         for (const table of tables) {
           this.db.run(`DELETE FROM ${quoteSqlite(table)}`);
           written.add(table);
+        }
+      },
+      dropTables: async (tables) => {
+        for (const table of tables) {
+          this.db.run(`DROP TABLE IF EXISTS ${quoteSqlite(table)}`);
+          written.delete(table);
         }
       },
       writeRows: (table, columns, batches, options) => {

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import JSZip from 'jszip';
+import { AtomicWriteStream } from '../atomic-file';
+import { MANIFEST_ENTRY, type Manifest, type ManifestEntry } from './manifest';
+
+/**
+ * Writes a zip archive as a stream (JSZip with streamFiles): entries are compressed as their bytes
+ * arrive, so memory stays flat however large the database. Every entry is hashed on the way in;
+ * manifest.json, with those hashes, goes last. The file appears only when complete.
+ *
+ * Entries are declared first (JSZip fixes the list when it starts), then filled in order.
+ */
+export class ArchiveWriter {
+  private readonly zip = new JSZip();
+  private readonly sums: Record<string, ManifestEntry> = {};
+  private readonly ended: Array<Promise<void>> = [];
+  private readonly manifestStream = new PassThrough();
+  private readonly out: AtomicWriteStream;
+  private generation: Promise<void> | undefined;
+
+  constructor(destination: string) {
+    this.out = new AtomicWriteStream(destination);
+  }
+
+  /** An entry whose bytes the caller writes into the returned stream (and ends). */
+  stream(name: string): Writable {
+    const sink = new PassThrough();
+    this.zip.file(name, this.hashed(name, sink), { binary: true, createFolders: false });
+    return sink;
+  }
+
+  /** An entry with a file's content, read when its turn comes (no file is held open before). */
+  file(name: string, path: string): void {
+    this.zip.file(name, this.hashed(name, lazyFileStream(path)), { binary: true, createFolders: false });
+  }
+
+  private hashed(name: string, source: Readable): Readable {
+    const hash = createHash('sha256');
+    let size = 0;
+    source.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      size += chunk.length;
+    });
+    this.ended.push(
+      new Promise<void>((resolve, reject) => {
+        source.once('end', () => {
+          this.sums[name] = { size, sha256: hash.digest('hex') };
+          resolve();
+        });
+        source.once('error', reject);
+      }),
+    );
+    return source;
+  }
+
+  /** Starts compressing into the file; call after declaring every entry, before filling them. */
+  start(): void {
+    this.zip.file(MANIFEST_ENTRY, this.manifestStream, { binary: true, createFolders: false });
+    const zipped = this.zip.generateNodeStream({ streamFiles: true, compression: 'DEFLATE', compressionOptions: { level: 1 } });
+    this.generation = new Promise<void>((resolve, reject) => {
+      zipped.on('error', reject);
+      this.out.stream.on('error', reject);
+      zipped.pipe(this.out.stream, { end: false });
+      zipped.on('end', () => resolve());
+    });
+  }
+
+  /** Writes the manifest (given the entries' checksums) once every entry is in, and closes the file. */
+  async finish(manifest: (entries: Record<string, ManifestEntry>) => Manifest): Promise<Manifest> {
+    await Promise.all(this.ended);
+    const complete = manifest({ ...this.sums });
+    this.manifestStream.end(JSON.stringify(complete, null, 2));
+    await this.generation;
+    await this.out.commit();
+    return complete;
+  }
+
+  async abort(): Promise<void> {
+    this.manifestStream.destroy();
+    await this.out.abort();
+  }
+}
+
+/** A file stream that opens its file on first read. */
+function lazyFileStream(path: string): Readable {
+  let inner: fs.ReadStream | undefined;
+  const stream = new Readable({
+    read() {
+      if (inner) {
+        inner.resume();
+        return;
+      }
+      inner = fs.createReadStream(path);
+      inner.on('data', (chunk) => {
+        if (!stream.push(chunk)) inner!.pause();
+      });
+      inner.on('end', () => stream.push(null));
+      inner.on('error', (err) => stream.destroy(err));
+    },
+    destroy(err, callback) {
+      inner?.destroy();
+      callback(err);
+    },
+  });
+  return stream;
+}

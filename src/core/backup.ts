@@ -1,0 +1,335 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { ResolvedDatabase } from './config';
+import type { OperationOptions } from './progress';
+import { withAdapter, type Adapter } from './engines';
+import { readSqliteFile, SqliteAdapter } from './engines/sqlite/adapter';
+import { exportDatabase } from './export';
+import { importDump } from './import';
+import { copyDatabase } from './copy';
+import { DbPorterError, errorMessage, throwIfAborted } from './errors';
+import { ArchiveReader } from './archive/reader';
+import { ArchiveWriter } from './archive/writer';
+import { ARCHIVE_FORMAT, ARCHIVE_VERSION, DUMP_ENTRY, FILES_PREFIX, SQLITE_ENTRY, type Manifest } from './archive/manifest';
+import { maskUrl, parseUrl } from './url';
+import { syncDirectory, temporaryPathFor } from './atomic-file';
+import { TOOL } from './version';
+
+/**
+ * Backups: one zip archive holding everything needed to bring a database back — the SQLite file
+ * itself, or for a server the schema and every row in the dump format — plus the database's file
+ * folders, and a manifest with a checksum per entry.
+ */
+
+export interface BackupOptions extends OperationOptions {
+  /** The archive's path; by default a time-named file in the database's backup folder. */
+  destination?: string;
+  reason?: Manifest['reason'];
+  /** For snapshots: a SQLite file that does not exist yet is backed up as "empty". */
+  allowMissing?: boolean;
+}
+
+export interface BackupResult {
+  file: string;
+  manifest: Manifest;
+}
+
+/** 2024_01_01_00_10_01.zip (local time), with a suffix such as "before-import" for snapshots. */
+export function backupFileName(now = new Date(), suffix?: string): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}_${p(now.getMonth() + 1)}_${p(now.getDate())}_${p(now.getHours())}_${p(now.getMinutes())}_${p(now.getSeconds())}`;
+  return `${stamp}${suffix ? `_${suffix}` : ''}.zip`;
+}
+
+/** A path that does not exist yet: two backups in the same second get _2, _3, ... */
+function freshPath(dir: string, name: string): string {
+  let candidate = path.join(dir, name);
+  for (let i = 2; fs.existsSync(candidate); i++) candidate = path.join(dir, name.replace(/\.zip$/, `_${i}.zip`));
+  return candidate;
+}
+
+/** `--backup-file`: a path, or a bare name looked up in the database's backup folder. */
+export function resolveBackupFile(nameOrPath: string, db: Pick<ResolvedDatabase, 'backupDir'> | undefined): string {
+  const looksLikePath = nameOrPath.includes('/') || nameOrPath.includes(path.sep) || fs.existsSync(nameOrPath);
+  if (looksLikePath || !db) return path.resolve(nameOrPath);
+  const name = nameOrPath.endsWith('.zip') ? nameOrPath : `${nameOrPath}.zip`;
+  return path.join(db.backupDir, name);
+}
+
+export interface BackupListing {
+  file: string;
+  name: string;
+  size: number;
+  modified: Date;
+}
+
+/** The archives in a database's backup folder, newest first. */
+export function listBackups(dir: string): BackupListing[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.zip'))
+    .map((name) => {
+      const file = path.join(dir, name);
+      const st = fs.statSync(file);
+      return { file, name, size: st.size, modified: st.mtime };
+    })
+    .sort((a, b) => b.modified.getTime() - a.modified.getTime() || b.name.localeCompare(a.name));
+}
+
+/** Keeps the newest `keep` archives of the folder and deletes the rest; returns what was deleted. */
+export function applyRetention(dir: string, keep: number | undefined): string[] {
+  if (!keep) return [];
+  const old = listBackups(dir).slice(keep);
+  for (const b of old) fs.rmSync(b.file, { force: true });
+  return old.map((b) => b.file);
+}
+
+/** Every regular file below a folder, as paths relative to it (symbolic links are not followed). */
+function filesBelow(root: string): string[] {
+  if (!fs.existsSync(root)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) out.push(path.relative(root, path.join(entry.parentPath, entry.name)));
+  }
+  return out.sort();
+}
+
+export async function backupDatabase(db: ResolvedDatabase, options: BackupOptions = {}): Promise<BackupResult> {
+  const location = parseUrl(db.url, db.baseDir);
+  const sqliteMissing = location.engine === 'sqlite' && !fs.existsSync(location.file);
+  if (sqliteMissing && !options.allowMissing) {
+    throw new DbPorterError('FILE_NOT_FOUND', `No SQLite database at ${location.engine === 'sqlite' ? location.file : ''} to back up.`);
+  }
+  fs.mkdirSync(db.backupDir, { recursive: true });
+  const destination = options.destination ?? freshPath(db.backupDir, backupFileName(new Date(), options.reason === 'backup' || !options.reason ? undefined : options.reason.replace('snapshot-', '')));
+  const roots = db.fileRoots.map((r) => ({ root: r, files: filesBelow(path.resolve(db.baseDir, r)) }));
+
+  const archive = new ArchiveWriter(destination);
+  try {
+    const kind: Manifest['kind'] = sqliteMissing ? 'empty' : location.engine === 'sqlite' ? 'sqlite-file' : 'dump';
+    const data = kind === 'empty' ? undefined : archive.stream(kind === 'sqlite-file' ? SQLITE_ENTRY : DUMP_ENTRY);
+    roots.forEach(({ root, files }, i) => files.forEach((f) => archive.file(`${FILES_PREFIX}${i}/${f.split(path.sep).join('/')}`, path.resolve(db.baseDir, root, f))));
+    archive.start();
+
+    let rowCounts: Record<string, number> = {};
+    if (kind === 'sqlite-file') {
+      const file = (location as { file: string }).file;
+      const bytes = readSqliteFile(file);
+      // Row counts come from the very bytes archived.
+      const adapter = await SqliteAdapter.open(file, bytes);
+      try {
+        rowCounts = await countRows(adapter);
+      } finally {
+        await adapter.close();
+      }
+      data!.end(bytes);
+    } else if (kind === 'dump') {
+      const result = await withAdapter(db.url, (adapter) => exportDatabase(adapter, data!, { format: 'ndjson', signal: options.signal, onProgress: options.onProgress }), db.baseDir);
+      rowCounts = Object.fromEntries(result.tables.map((t) => [t.table, t.rows]));
+      data!.end();
+    }
+    throwIfAborted(options.signal);
+
+    const manifest = await archive.finish((entries) => ({
+      format: ARCHIVE_FORMAT,
+      version: ARCHIVE_VERSION,
+      tool: { ...TOOL },
+      createdAt: new Date().toISOString(),
+      reason: options.reason ?? 'backup',
+      database: { name: db.name, engine: location.engine, source: maskUrl(db.url) },
+      kind,
+      rowCounts,
+      fileRoots: db.fileRoots,
+      entries,
+    }));
+    return { file: destination, manifest };
+  } catch (err) {
+    await archive.abort();
+    throw err;
+  }
+}
+
+async function countRows(adapter: Adapter): Promise<Record<string, number>> {
+  const schema = await adapter.introspect();
+  return adapter.read(async (reader) => {
+    const counts: Record<string, number> = {};
+    for (const t of schema.tables) counts[t.name] = await reader.countRows(t.name);
+    return counts;
+  });
+}
+
+/** Checks every entry of an archive against its manifest; throws at the first bad one. */
+export async function verifyBackup(file: string): Promise<Manifest> {
+  const reader = await ArchiveReader.open(file);
+  try {
+    return await reader.verify();
+  } finally {
+    reader.close();
+  }
+}
+
+export interface RestoreResult {
+  file: string;
+  manifest: Manifest;
+  rowCounts: Record<string, number>;
+  filesRestored: number;
+}
+
+/**
+ * Puts an archive back: the database then holds exactly the archive's tables and rows, and its file
+ * folders exactly the archive's files. The archive is verified in full before anything changes.
+ * SQLite and PostgreSQL change atomically; MySQL cannot drop tables in a transaction, which is why
+ * restoreWithSnapshot puts the snapshot back if a MySQL restore fails half way.
+ */
+export async function restoreBackup(file: string, db: ResolvedDatabase, options: OperationOptions = {}): Promise<RestoreResult> {
+  const reader = await ArchiveReader.open(file);
+  const staged: Array<{ root: string; dir: string }> = [];
+  try {
+    const manifest = await reader.verify();
+    throwIfAborted(options.signal);
+    const location = parseUrl(db.url, db.baseDir);
+
+    // Files first into folders beside their destinations: nothing visible changes yet.
+    let filesRestored = 0;
+    for (let i = 0; i < manifest.fileRoots.length; i++) {
+      const root = path.resolve(db.baseDir, db.fileRoots[i] ?? manifest.fileRoots[i]);
+      const dir = temporaryPathFor(root);
+      fs.mkdirSync(dir, { recursive: true });
+      staged.push({ root, dir });
+      const prefix = `${FILES_PREFIX}${i}/`;
+      for (const name of Object.keys(manifest.entries).filter((n) => n.startsWith(prefix))) {
+        const target = path.resolve(dir, name.slice(prefix.length));
+        if (!target.startsWith(dir + path.sep)) throw new DbPorterError('ARCHIVE_INVALID', `${file}: entry "${name}" would land outside its folder; nothing was restored.`);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        await pipeline(await reader.openEntry(name), fs.createWriteStream(target));
+        filesRestored++;
+      }
+    }
+
+    if (manifest.kind === 'sqlite-file' && location.engine === 'sqlite') {
+      await replaceSqliteFile(reader, location.file);
+    } else if (manifest.kind === 'sqlite-file') {
+      const tmp = path.join(os.tmpdir(), `dbporter-restore-${process.pid}-${Date.now()}.db`);
+      await pipeline(await reader.openEntry(SQLITE_ENTRY), fs.createWriteStream(tmp));
+      try {
+        const source = await SqliteAdapter.open(tmp);
+        try {
+          await withAdapter(db.url, (target) => copyDatabase(source, target, { replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), db.baseDir);
+        } finally {
+          await source.close();
+        }
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
+    } else if (manifest.kind === 'dump') {
+      const dump = await reader.openEntry(DUMP_ENTRY);
+      await withAdapter(db.url, (target) => importDump(target, dump, { format: 'ndjson', mode: 'replace', replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), db.baseDir);
+    } else if (location.engine === 'sqlite') {
+      // An empty snapshot of a SQLite file that did not exist: restoring it removes the file.
+      fs.rmSync(location.file, { force: true });
+    } else {
+      await withAdapter(db.url, (target) => target.write((w) => w.introspect().then((s) => w.dropTables(s.tables.map((t) => t.name)))), db.baseDir);
+    }
+
+    // The database is back; now the folders trade places with their staged copies.
+    for (const { root, dir } of staged.splice(0)) swapFolder(root, dir);
+    return { file, manifest, rowCounts: manifest.rowCounts, filesRestored };
+  } finally {
+    for (const { dir } of staged) fs.rmSync(dir, { recursive: true, force: true });
+    reader.close();
+  }
+}
+
+/** Writes the archived SQLite file next to the target, checks it opens, and renames it into place. */
+async function replaceSqliteFile(reader: ArchiveReader, target: string): Promise<void> {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = temporaryPathFor(target);
+  try {
+    await pipeline(await reader.openEntry(SQLITE_ENTRY), fs.createWriteStream(tmp));
+    await (await SqliteAdapter.open(tmp)).close();
+    const fd = fs.openSync(tmp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, target);
+    syncDirectory(path.dirname(target));
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Puts `staged` where `root` is, in two renames; the old content is removed afterwards. */
+function swapFolder(root: string, staged: string): void {
+  fs.mkdirSync(path.dirname(root), { recursive: true });
+  const old = fs.existsSync(root) ? temporaryPathFor(root) : undefined;
+  if (old) fs.renameSync(root, old);
+  try {
+    fs.renameSync(staged, root);
+  } catch (err) {
+    if (old) fs.renameSync(old, root);
+    throw new DbPorterError('WRITE_FAILED', `Could not put the restored files into ${root}: ${errorMessage(err)}.`);
+  }
+  if (old) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** The full backup every import and restore takes of its target first. */
+export async function takeSnapshot(db: ResolvedDatabase, reason: 'snapshot-before-import' | 'snapshot-before-restore', options: OperationOptions = {}): Promise<BackupResult> {
+  const result = await backupDatabase(db, { reason, allowMissing: true, signal: options.signal });
+  applyRetention(db.backupDir, db.keepBackups);
+  return result;
+}
+
+/**
+ * Runs a change to a database after taking a snapshot of it, and names the snapshot in the result
+ * and in any error: whatever happens, the state before is one restore away.
+ */
+export async function withSnapshot<T extends object>(
+  db: ResolvedDatabase,
+  reason: 'snapshot-before-import' | 'snapshot-before-restore',
+  options: OperationOptions & { onSnapshot?: (file: string) => void },
+  change: (snapshot: BackupResult) => Promise<T>,
+): Promise<T & { snapshot: string }> {
+  const snapshot = await takeSnapshot(db, reason, options);
+  options.onSnapshot?.(snapshot.file);
+  try {
+    return { ...(await change(snapshot)), snapshot: snapshot.file };
+  } catch (err) {
+    if (err instanceof DbPorterError) {
+      throw new DbPorterError(err.code, `${err.message} A snapshot of the database from before is at ${snapshot.file}.`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * restore, the way users run it: the archive verified, a snapshot of the target, then the restore.
+ * If a MySQL restore fails after it dropped tables, the snapshot goes back in, so the database is as
+ * before.
+ */
+export async function restoreWithSnapshot(
+  file: string,
+  db: ResolvedDatabase,
+  options: OperationOptions & { onSnapshot?: (file: string) => void } = {},
+): Promise<RestoreResult & { snapshot: string }> {
+  await verifyBackup(file);
+  return withSnapshot(db, 'snapshot-before-restore', options, async (snapshot) => {
+    try {
+      return await restoreBackup(file, db, options);
+    } catch (err) {
+      if (parseUrl(db.url, db.baseDir).engine === 'mysql') {
+        try {
+          await restoreBackup(snapshot.file, db);
+        } catch (again) {
+          throw new DbPorterError(
+            'WRITE_FAILED',
+            `The restore failed (${errorMessage(err)}), and putting the snapshot back failed too (${errorMessage(again)}). Restore it by hand: dbporter restore --backup-file ${snapshot.file}.`,
+          );
+        }
+      }
+      throw err;
+    }
+  });
+}
