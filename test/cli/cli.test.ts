@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTestDatabase, requireServer, type TestDatabase } from '../helpers/servers';
@@ -7,33 +6,7 @@ import { loadChinook } from '../helpers/chinook';
 import { checksums, tableNames, tempDir } from '../helpers/data';
 import { sampleTable, writeDump } from '../helpers/dumps';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Where commands run unless a test says otherwise: snapshots land in its .dbporter/, not in the repository. */
-let defaultCwd: string | undefined;
-
-function dbporter(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: NodeJS.ReadableStream } = {}): Promise<Run> & { child: ReturnType<typeof spawn> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: options.cwd ?? defaultCwd,
-    env: { ...process.env, DATABASE_URL: undefined, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  if (options.input) options.input.pipe(child.stdin);
-  else child.stdin.end();
-  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) as Promise<Run> & { child: typeof child };
-  done.child = child;
-  return done;
-}
+import { CLI, dbporter, setDefaultCwd } from '../helpers/cli';
 
 describe('dbporter command line', function () {
   this.timeout(120_000);
@@ -45,7 +18,7 @@ describe('dbporter command line', function () {
     chinook = await createTestDatabase('sqlite');
     await loadChinook(chinook);
     dir = tempDir();
-    defaultCwd = dir;
+    setDefaultCwd(dir);
   });
   after(async () => {
     await chinook.drop();

@@ -28,7 +28,8 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     const file = resolveBackupFile(rest[0], values['database-url'] || process.env.DATABASE_URL ? named() : undefined);
     const manifest = await verifyBackup(file);
     const entries = Object.keys(manifest.entries).length;
-    ctx.log(`${file}: all ${entries} entries match their checksums (${manifest.database.engine} database "${manifest.database.name}", ${manifest.createdAt}).`);
+    const matched = entries === 1 ? 'its 1 entry matches its checksum' : `all ${entries} entries match their checksums`;
+    ctx.log(`${file}: ${matched} (${manifest.database.engine} database "${manifest.database.name}", ${manifest.createdAt}).`);
     return;
   }
   if (sub === 'list') {
