@@ -8,6 +8,7 @@ import * as copyCommand from './commands/copy';
 import * as backupCommand from './commands/backup';
 import * as restoreCommand from './commands/restore';
 import * as guardCommand from './commands/guard';
+import * as migrateCommand from './commands/migrate';
 
 const COMMANDS: Record<string, { run(args: string[], ctx: CliContext): Promise<void>; usage: string }> = {
   export: exportCommand,
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run(args: string[], ctx: CliContext): Promise<v
   backup: backupCommand,
   restore: restoreCommand,
   guard: guardCommand,
+  migrate: migrateCommand,
 };
 
 const USAGE = `DB Porter ${VERSION}: move data between SQLite, PostgreSQL and MySQL/MariaDB.
@@ -29,6 +31,7 @@ Commands:
   backup    write a zip archive of a database and its files (also: backup verify, backup list)
   restore   put a backup archive back, after a snapshot of the current state
   guard     run a maintenance command; restore the database if it changes what it should not
+  migrate   schema migrations from a folder of scripts: list, run (--dry-run), up
 
 Run "dbporter <command> --help" for a command's options. A database is a URL
 (sqlite:file.db, postgresql://user@host/db, mysql://user@host/db) or a name from

@@ -8,7 +8,7 @@ import { errorMessage } from './errors';
  * If the job fails, or a table it should not touch changed its row count, the backup goes back.
  */
 export interface GuardOptions {
-  /** Tables the job is meant to change; their counts may differ afterwards. */
+  /** Tables the job is meant to change; their counts may differ afterwards. "*" means every table. */
   ignoreTables?: string[];
   /** Put the backup back on a failure or an unexpected change (default). Off: report only. */
   autoRestoreOnMismatch?: boolean;
@@ -86,7 +86,7 @@ export async function withBackupGuard<T>(
   const expectedChanges: TableChange[] = [];
   for (const table of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
     if (before[table] === after[table]) continue;
-    (ignore.has(table) ? expectedChanges : changes).push({ table, before: before[table], after: after[table] });
+    (ignore.has(table) || ignore.has('*') ? expectedChanges : changes).push({ table, before: before[table], after: after[table] });
   }
 
   const trouble = jobError !== undefined || changes.length > 0;

@@ -64,6 +64,11 @@ export interface Writer {
    */
   dropTables(tables: string[]): Promise<void>;
   /**
+   * Runs a SQL script of one or more statements, written for this engine (migrations). Inside the
+   * unit's transaction on SQLite and PostgreSQL; on MySQL each DDL statement commits as it runs.
+   */
+  execute(sql: string): Promise<void>;
+  /**
    * Writes rows whose values follow `columns`. On a primary or unique key collision `skip`
    * keeps the existing row; `error` fails the whole unit.
    */

@@ -264,6 +264,14 @@ export class PostgresAdapter implements Adapter {
         tables.forEach((t) => written.add(t));
         await this.query(`TRUNCATE ${tables.map(quotePostgres).join(', ')}`);
       },
+      execute: async (sql) => {
+        try {
+          await this.client.query(sql);
+        } catch (err) {
+          const e = err as { position?: string };
+          throw new DbPorterError('WRITE_FAILED', `PostgreSQL refused the script${e.position ? ` at character ${e.position}` : ''}: ${maskSecrets(errorMessage(err), [this.location.password])}. Nothing was written.`);
+        }
+      },
       dropTables: async (tables) => {
         if (!tables.length) return;
         tables.forEach((t) => written.delete(t));

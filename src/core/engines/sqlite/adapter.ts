@@ -355,6 +355,13 @@ export class SqliteAdapter implements Adapter {
           written.delete(table);
         }
       },
+      execute: async (sql) => {
+        try {
+          this.db.exec(sql);
+        } catch (err) {
+          throw new DbPorterError('WRITE_FAILED', `SQLite refused the script: ${errorMessage(err)}. Nothing was written.`);
+        }
+      },
       writeRows: (table, columns, batches, options) => {
         written.add(table);
         return this.writeRows(table, columns, batches, options);
