@@ -54,7 +54,7 @@ function recreateMy(db) {
 function measure(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn(cmd, args, { cwd: options.cwd, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
     let peakKb = 0;
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
@@ -144,6 +144,19 @@ record('export PostgreSQL → NDJSON', ourExport, pgExportNative, 'psql \\copy t
 const jsonOut = path.join(tmp, 'export.json');
 const ourJsonExport = await timed(undefined, process.execPath, [CLI, 'export', jsonOut, '--database-url', pgUrl('dbporter_bench_copy')]);
 record('export PostgreSQL → JSON', ourJsonExport, pgExportNative, 'psql \\copy to CSV');
+// Backup and restore of the 1,000,000-row database, next to pg_dump / pg_restore.
+const dumpFile = path.join(tmp, 'native.dump');
+const pgDump = await timed(() => fs.rmSync(dumpFile, { force: true }), 'pg_dump', ['-Fc', '-Z1', '-f', dumpFile, pgUrl('dbporter_bench_copy')]);
+const archiveFile = path.join(tmp, 'backup.zip');
+const ourBackup = await timed(() => fs.rmSync(archiveFile, { force: true }), process.execPath, [CLI, 'backup', '--database-url', pgUrl('dbporter_bench_copy'), '--backup-file', archiveFile], { cwd: tmp });
+record('backup PostgreSQL', ourBackup, pgDump, 'pg_dump -Fc');
+const pgRestore = await timed(() => recreatePg('dbporter_bench_restore'), 'pg_restore', ['-d', pgUrl('dbporter_bench_restore'), dumpFile]);
+const ourRestore = await timed(() => recreatePg('dbporter_bench_restore'), process.execPath, [CLI, 'restore', '--backup-file', archiveFile, '--database-url', pgUrl('dbporter_bench_restore'), '--yes'], { cwd: tmp });
+record('restore PostgreSQL', ourRestore, pgRestore, 'pg_restore');
+execFileSync(...psql(pgAdmin.toString(), '-c', 'DROP DATABASE IF EXISTS dbporter_bench_restore WITH (FORCE)'));
+for (const f of [dumpFile, archiveFile]) fs.rmSync(f, { force: true });
+fs.rmSync(path.join(tmp, '.dbporter'), { recursive: true, force: true });
+
 // Imports read the dumps back as streams: their memory must stay flat too.
 for (const [format, file] of [['NDJSON', ndjsonOut], ['JSON', jsonOut]]) {
   const ourImport = await timed(() => recreatePg('dbporter_bench_import'), process.execPath, [CLI, 'import', file, '--database-url', pgUrl('dbporter_bench_import')]);

@@ -110,7 +110,7 @@ export async function backupDatabase(db: ResolvedDatabase, options: BackupOption
   const archive = new ArchiveWriter(destination);
   try {
     const kind: Manifest['kind'] = sqliteMissing ? 'empty' : location.engine === 'sqlite' ? 'sqlite-file' : 'dump';
-    const data = kind === 'empty' ? undefined : archive.stream(kind === 'sqlite-file' ? SQLITE_ENTRY : DUMP_ENTRY);
+    const data = kind === 'empty' ? undefined : archive.gzipStream(kind === 'sqlite-file' ? SQLITE_ENTRY : DUMP_ENTRY);
     roots.forEach(({ root, files }, i) => files.forEach((f) => archive.file(`${FILES_PREFIX}${i}/${f.split(path.sep).join('/')}`, path.resolve(db.baseDir, root, f))));
     archive.start();
 
@@ -213,7 +213,7 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
       await replaceSqliteFile(reader, location.file);
     } else if (manifest.kind === 'sqlite-file') {
       const tmp = path.join(os.tmpdir(), `dbporter-restore-${process.pid}-${Date.now()}.db`);
-      await pipeline(await reader.openEntry(SQLITE_ENTRY), fs.createWriteStream(tmp));
+      await pipeline(await reader.openGzipEntry(SQLITE_ENTRY), fs.createWriteStream(tmp));
       try {
         const source = await SqliteAdapter.open(tmp);
         try {
@@ -225,7 +225,7 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
         fs.rmSync(tmp, { force: true });
       }
     } else if (manifest.kind === 'dump') {
-      const dump = await reader.openEntry(DUMP_ENTRY);
+      const dump = await reader.openGzipEntry(DUMP_ENTRY);
       await withAdapter(db.url, (target) => importDump(target, dump, { format: 'ndjson', mode: 'replace', replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), db.baseDir);
     } else if (location.engine === 'sqlite') {
       // An empty snapshot of a SQLite file that did not exist: restoring it removes the file.
@@ -248,7 +248,7 @@ async function replaceSqliteFile(reader: ArchiveReader, target: string): Promise
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = temporaryPathFor(target);
   try {
-    await pipeline(await reader.openEntry(SQLITE_ENTRY), fs.createWriteStream(tmp));
+    await pipeline(await reader.openGzipEntry(SQLITE_ENTRY), fs.createWriteStream(tmp));
     await (await SqliteAdapter.open(tmp)).close();
     const fd = fs.openSync(tmp, 'r+');
     fs.fsyncSync(fd);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import * as yauzl from 'yauzl';
 import { DbPorterError, errorMessage } from '../errors';
 import { MANIFEST_ENTRY, manifestSchema, type Manifest } from './manifest';
@@ -51,6 +52,14 @@ export class ArchiveReader {
     return new Promise((resolve, reject) =>
       this.zip.openReadStream(entry, (err, stream) => (err ? reject(new DbPorterError('ARCHIVE_INVALID', `Cannot read "${name}" in ${this.file}: ${err.message}`)) : resolve(stream))),
     );
+  }
+
+  /** An entry written with ArchiveWriter.gzipStream, unzipped. */
+  async openGzipEntry(name: string): Promise<Readable> {
+    const gunzip = zlib.createGunzip();
+    const raw = await this.openEntry(name);
+    raw.on('error', (err) => gunzip.destroy(err));
+    return raw.pipe(gunzip);
   }
 
   async manifest(): Promise<Manifest> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import JSZip from 'jszip';
 import { AtomicWriteStream } from '../atomic-file';
@@ -29,6 +30,13 @@ export class ArchiveWriter {
     const sink = new PassThrough();
     this.zip.file(name, this.hashed(name, sink), { binary: true, createFolders: false });
     return sink;
+  }
+
+  /** Like stream(), but what is written is gzipped on the way and the entry stored as it is. */
+  gzipStream(name: string): Writable {
+    const gzip = zlib.createGzip({ level: 1 });
+    this.zip.file(name, this.hashed(name, gzip), { binary: true, createFolders: false, compression: 'STORE' });
+    return gzip;
   }
 
   /** An entry with a file's content, read when its turn comes (no file is held open before). */
