@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
+import { errorCode } from '../helpers/errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import JSZip from 'jszip';
 import { resolveDatabase, type ResolvedDatabase } from '../../src/core/config';
 import { applyRetention, backupDatabase, listBackups, restoreBackup, restoreWithSnapshot, verifyBackup } from '../../src/core/backup';
 import { withBackupGuard } from '../../src/core/guard';
-import { DbPorterError } from '../../src/core/errors';
 import type { Engine } from '../../src/core/url';
 import { createTestDatabase, execSql, requireServer, type TestDatabase } from '../helpers/servers';
 import { loadChinook } from '../helpers/chinook';
@@ -36,15 +36,6 @@ function snapshotFiles(root: string): Record<string, string> {
     if (fs.statSync(p).isFile()) out[f] = fs.readFileSync(p).toString('base64');
   }
   return out;
-}
-
-function code(expected: string, pattern?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof DbPorterError, `expected a DbPorterError, got ${err}`);
-    assert.equal(err.code, expected, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
 }
 
 for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
@@ -122,7 +113,7 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
         const bytes = fs.readFileSync(archive);
         bytes[Math.floor(bytes.length / 3)] ^= 0xff;
         fs.writeFileSync(bad, bytes);
-        await assert.rejects(restoreWithSnapshot(bad, db), code('ARCHIVE_INVALID'));
+        await assert.rejects(restoreWithSnapshot(bad, db), errorCode('ARCHIVE_INVALID'));
       });
 
       it('a missing entry', async () => {
@@ -130,7 +121,7 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
         zip.remove('files/0/readme.txt');
         const bad = path.join(dir, 'missing.zip');
         fs.writeFileSync(bad, await zip.generateAsync({ type: 'nodebuffer' }));
-        await assert.rejects(restoreWithSnapshot(bad, db), code('ARCHIVE_INVALID', /"files\/0\/readme.txt" is missing/));
+        await assert.rejects(restoreWithSnapshot(bad, db), errorCode('ARCHIVE_INVALID', /"files\/0\/readme.txt" is missing/));
       });
 
       it('an entry whose name climbs out of its folder', async () => {
@@ -148,7 +139,7 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
         }
         const bad = path.join(dir, 'climbing.zip');
         fs.writeFileSync(bad, bytes);
-        await assert.rejects(restoreWithSnapshot(bad, db), code('ARCHIVE_INVALID'));
+        await assert.rejects(restoreWithSnapshot(bad, db), errorCode('ARCHIVE_INVALID'));
         assert.equal(fs.existsSync(path.join(dir, '..', 'xx.txt')), false);
       });
     });

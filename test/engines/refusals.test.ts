@@ -1,23 +1,14 @@
 import * as assert from 'node:assert/strict';
+import { errorCode } from '../helpers/errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openAdapter, withAdapter } from '../../src/core/engines';
 import { importDump } from '../../src/core/import';
-import { DbPorterError } from '../../src/core/errors';
 import type { DumpFormat } from '../../src/core/dump/format';
 import type { Engine } from '../../src/core/url';
 import { createTestDatabase, execSql, requireServer, PG_ADMIN_URL, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/servers';
 import { loadChinook } from '../helpers/chinook';
 import { checksums, exportToFile, tableNames, tempDir } from '../helpers/data';
-
-function code(expected: string, pattern?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof DbPorterError, `expected a DbPorterError, got ${err}`);
-    assert.equal(err.code, expected, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 /**
  * Bad dumps are refused with a clear error, and the target stays exactly as it was, even when the
@@ -66,30 +57,30 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
 
     it('malformed JSON late in the file', async () => {
       const bad = dumps.json.replace('{"PlaylistId":18,"TrackId":597}', '{"PlaylistId":18,"TrackId":597');
-      await assert.rejects(importText(bad, 'json'), code('DUMP_INVALID', /PlaylistTrack/));
+      await assert.rejects(importText(bad, 'json'), errorCode('DUMP_INVALID', /PlaylistTrack/));
     });
 
     it('a JSON dump cut short', async () => {
-      await assert.rejects(importText(dumps.json.slice(0, Math.floor(dumps.json.length * 0.9)), 'json'), code('DUMP_TRUNCATED'));
+      await assert.rejects(importText(dumps.json.slice(0, Math.floor(dumps.json.length * 0.9)), 'json'), errorCode('DUMP_TRUNCATED'));
     });
 
     it('NDJSON without its trailer', async () => {
       const lines = dumps.ndjson.trimEnd().split('\n');
-      await assert.rejects(importText(lines.slice(0, -1).join('\n') + '\n', 'ndjson'), code('DUMP_TRUNCATED', /no trailer/));
+      await assert.rejects(importText(lines.slice(0, -1).join('\n') + '\n', 'ndjson'), errorCode('DUMP_TRUNCATED', /no trailer/));
     });
 
     it('NDJSON whose checksum does not match', async () => {
-      await assert.rejects(importText(dumps.ndjson.replace('"Name":"AC/DC"', '"Name":"AC-DC"'), 'ndjson'), code('DUMP_CHECKSUM'));
+      await assert.rejects(importText(dumps.ndjson.replace('"Name":"AC/DC"', '"Name":"AC-DC"'), 'ndjson'), errorCode('DUMP_CHECKSUM'));
     });
 
     it('a row that contradicts its schema', async () => {
       const bad = dumps.ndjson.replace('{"table":"InvoiceLine","row":{"InvoiceLineId":2240,', '{"table":"InvoiceLine","row":{"InvoiceLineId":"two thousand",');
-      await assert.rejects(importText(bad, 'ndjson'), code('DUMP_INVALID', /Table "InvoiceLine", row 2240, column "InvoiceLineId"/));
+      await assert.rejects(importText(bad, 'ndjson'), errorCode('DUMP_INVALID', /Table "InvoiceLine", row 2240, column "InvoiceLineId"/));
     });
 
     it('a key collision in append mode', async () => {
       const doubled = dumps.json.replace('{"ArtistId":2,', '{"ArtistId":1,');
-      await assert.rejects(importText(doubled, 'json', 'append'), code('CONFLICT', /Artist/));
+      await assert.rejects(importText(doubled, 'json', 'append'), errorCode('CONFLICT', /Artist/));
     });
 
     it('cancellation part way', async () => {
@@ -104,7 +95,7 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
             onProgress: (p) => p.table === 'Track' && p.rowsDone >= 2000 && controller.abort(),
           }),
         ),
-        code('CANCELLED'),
+        errorCode('CANCELLED'),
       );
     });
   });
@@ -114,19 +105,19 @@ describe('connection problems get clear errors', function () {
   this.timeout(30_000);
 
   it('an unknown URL scheme', async () => {
-    await assert.rejects(openAdapter('oracle://scott:tiger@localhost/orcl'), code('UNKNOWN_ENGINE', /postgresql:/));
+    await assert.rejects(openAdapter('oracle://scott:tiger@localhost/orcl'), errorCode('UNKNOWN_ENGINE', /postgresql:/));
   });
 
   it('a missing SQLite file', async () => {
     const missing = path.join(tempDir(), 'nope.db');
-    await assert.rejects(withAdapter(`sqlite:${missing}`, (a) => a.introspect()), code('FILE_NOT_FOUND', /nope\.db/));
+    await assert.rejects(withAdapter(`sqlite:${missing}`, (a) => a.introspect()), errorCode('FILE_NOT_FOUND', /nope\.db/));
     assert.equal(fs.existsSync(missing), false, 'reading does not create the file');
   });
 
   it('a file that is not a SQLite database', async () => {
     const file = path.join(tempDir(), 'text.db');
     fs.writeFileSync(file, 'this is not a database, just text that is long enough to have a header '.repeat(20));
-    await assert.rejects(openAdapter(`sqlite:${file}`), code('CONNECTION_FAILED', /not a SQLite database/));
+    await assert.rejects(openAdapter(`sqlite:${file}`), errorCode('CONNECTION_FAILED', /not a SQLite database/));
   });
 
   it('an unknown PostgreSQL user', async function () {
@@ -134,25 +125,25 @@ describe('connection problems get clear errors', function () {
     const u = new URL(PG_ADMIN_URL);
     u.username = 'no_such_user';
     u.password = 'S3cretPassw0rd';
-    await assert.rejects(openAdapter(u.toString()), (err: unknown) => code('AUTH_FAILED')(err) && !(err as Error).message.includes('S3cretPassw0rd'));
+    await assert.rejects(openAdapter(u.toString()), (err: unknown) => errorCode('AUTH_FAILED')(err) && !(err as Error).message.includes('S3cretPassw0rd'));
   });
 
   it('a wrong MySQL password, never repeated in the message', async function () {
     await requireServer(this, 'mysql');
     const u = new URL(MYSQL_ADMIN_URL);
     u.password = 'Wr0ngPassw0rd';
-    await assert.rejects(openAdapter(u.toString()), (err: unknown) => code('AUTH_FAILED')(err) && !(err as Error).message.includes('Wr0ngPassw0rd'));
+    await assert.rejects(openAdapter(u.toString()), (err: unknown) => errorCode('AUTH_FAILED')(err) && !(err as Error).message.includes('Wr0ngPassw0rd'));
   });
 
   it('a PostgreSQL database that does not exist', async function () {
     await requireServer(this, 'postgres');
     const u = new URL(PG_ADMIN_URL);
     u.pathname = '/dbporter_no_such_db';
-    await assert.rejects(openAdapter(u.toString()), code('DATABASE_NOT_FOUND', /dbporter_no_such_db/));
+    await assert.rejects(openAdapter(u.toString()), errorCode('DATABASE_NOT_FOUND', /dbporter_no_such_db/));
   });
 
   it('a server that does not answer', async () => {
-    await assert.rejects(openAdapter('postgresql://postgres@127.0.0.1:1/x'), code('CONNECTION_FAILED', /127\.0\.0\.1/));
-    await assert.rejects(openAdapter('mysql://root@127.0.0.1:1/x'), code('CONNECTION_FAILED', /127\.0\.0\.1/));
+    await assert.rejects(openAdapter('postgresql://postgres@127.0.0.1:1/x'), errorCode('CONNECTION_FAILED', /127\.0\.0\.1/));
+    await assert.rejects(openAdapter('mysql://root@127.0.0.1:1/x'), errorCode('CONNECTION_FAILED', /127\.0\.0\.1/));
   });
 });
