@@ -3,7 +3,8 @@ import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
 import { createDumpWriter } from './dump/writer';
 import { FORMAT_NAME, FORMAT_VERSION, type DumpFormat, type DumpHeader } from './dump/format';
-import { throwIfAborted } from './errors';
+import { DbPorterError, throwIfAborted } from './errors';
+import { chunks, selectSlice, type Selector } from './subset';
 import { selectTables } from './tables';
 import { TOOL } from './version';
 
@@ -11,6 +12,8 @@ export interface ExportOptions extends OperationOptions {
   format: DumpFormat;
   /** Only these tables (all when absent). */
   tables?: string[];
+  /** Only a slice: chosen rows and what hangs from them (see subset.ts). Not with `tables`. */
+  select?: Selector;
   indent?: number;
 }
 
@@ -29,12 +32,17 @@ export interface ExportResult {
 export async function exportDatabase(adapter: Adapter, out: Writable, options: ExportOptions): Promise<ExportResult> {
   const started = Date.now();
   const schema = await adapter.introspect();
-  const tables = selectTables(schema, options.tables, adapter.description);
+  if (options.select && options.tables?.length) {
+    throw new DbPorterError('BAD_ARGUMENT', 'A partial export picks its own tables by following foreign keys; leave out --table.');
+  }
+  let tables = selectTables(schema, options.tables, adapter.description);
   const writer = createDumpWriter(out, options.format, { indent: options.indent });
   const results: ExportResult['tables'] = [];
   await adapter.read(async (reader) => {
+    const slice = options.select ? await selectSlice(reader, schema, options.select, options.signal) : undefined;
+    if (slice) tables = tables.filter((t) => slice.has(t.name));
     const rowCounts: Record<string, number> = {};
-    for (const table of tables) rowCounts[table.name] = await reader.countRows(table.name);
+    for (const table of tables) rowCounts[table.name] = slice ? slice.get(table.name)!.length : await reader.countRows(table.name);
     const header: DumpHeader = {
       metadata: {
         format: FORMAT_NAME,
@@ -42,7 +50,7 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
         tool: { ...TOOL },
         source: { engine: adapter.engine, database: adapter.description },
         createdAt: new Date().toISOString(),
-        options: { format: options.format, ...(options.tables?.length ? { tables: options.tables } : {}) },
+        options: { format: options.format, ...(options.tables?.length ? { tables: options.tables } : {}), ...(options.select ? { select: options.select } : {}) },
         rowCounts,
       },
       schema: { engine: schema.engine, tables },
@@ -58,7 +66,16 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
         options.onProgress?.({ table: table.name, rowsDone: rows, rowsTotal: rowCounts[table.name] });
       };
       const framing = writer.framing;
-      if (framing && reader.jsonRows) {
+      if (slice) {
+        // The slice's rows, by primary key, a few hundred keys a query.
+        const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
+        for (const values of chunks(slice.get(table.name)!)) {
+          for await (const batch of reader.rows(table.name, table.columns, options.signal, { kind: 'in', columns: keyColumns, values })) {
+            await writer.writeRows(batch);
+            report(batch.length);
+          }
+        }
+      } else if (framing && reader.jsonRows) {
         // The engine writes the rows as JSON itself: no JavaScript value per field on the way.
         for await (const encoded of reader.jsonRows(table.name, table.columns, framing, options.signal)) {
           await writer.writeEncoded(encoded);

@@ -1,10 +1,12 @@
 import { exportDatabase } from '../../core/export';
 import { DUMP_FORMATS, formatFromPath, type DumpFormat } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
+import type { Selector } from '../../core/subset';
 import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
 import { defaultDumpName, openDestination } from '../io';
 
 export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson] [--indent N] [-v]
+       dbporter export [DEST|-] --root TABLE --id VALUE... | --root TABLE --root-by COLUMN --value V... | --since DATE
 
 Writes a dump of the database (all tables, or the named ones) to DEST, or to standard output
 for "-". Without DEST the dump goes to dump-<time>.<format> in the working directory.
@@ -13,14 +15,31 @@ for "-". Without DEST the dump goes to dump-<time>.<format> in the working direc
   --table T            export only this table; repeat for more
   --format F           json (default, or from DEST's extension) or ndjson
   --indent N           indent JSON by N spaces for reading by eye
-  -v, --verbose        say more`;
+  -v, --verbose        say more
+Partial exports (one selector at a time): the chosen rows, every row that references them, down
+the foreign keys, and every row those need, so the slice imports on its own.
+  --root TABLE --id V  rows of TABLE by primary key; repeat --id for more
+  --root-by COLUMN     with --root and --value V...: rows of TABLE by another unique column
+  --since DATE         rows created after DATE (2024-01-01 or 2023-01-01T00:00:00), by each
+                       table's creation-time column (created_at, creation_date, ...)`;
 
 export async function run(args: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parse(
     args,
-    { 'database-url': { type: 'string' }, table: { type: 'string', multiple: true }, format: { type: 'string' }, indent: { type: 'string' } },
+    {
+      'database-url': { type: 'string' },
+      table: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      indent: { type: 'string' },
+      root: { type: 'string' },
+      id: { type: 'string', multiple: true },
+      'root-by': { type: 'string' },
+      value: { type: 'string', multiple: true },
+      since: { type: 'string' },
+    },
     usage,
   );
+  const select = selectorFrom(values);
   if (values.help) return void process.stdout.write(usage + '\n');
   if (positionals.length > 1) throw new DbPorterError('BAD_ARGUMENT', `export takes one destination, got ${positionals.length}.\n\n${usage}`);
   const format = checkFormat(values.format ?? (positionals[0] && positionals[0] !== '-' ? formatFromPath(positionals[0]) : 'json'));
@@ -35,7 +54,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const progress = reporter(values.verbose);
   try {
     if (values.verbose) ctx.log(`Exporting ${adapter.description} to ${dest.label} as ${format}`);
-    const result = await exportDatabase(adapter, dest.stream, { format, tables: values.table, indent, signal: ctx.signal, onProgress: progress.update });
+    const result = await exportDatabase(adapter, dest.stream, { format, tables: values.table, select, indent, signal: ctx.signal, onProgress: progress.update });
     progress.done();
     await dest.commit();
     ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${dest.label} in ${(result.durationMs / 1000).toFixed(1)} s.`);
@@ -53,4 +72,27 @@ export function checkFormat(value: string): DumpFormat {
     throw new DbPorterError('BAD_ARGUMENT', `Unknown format "${value}". Use one of: ${DUMP_FORMATS.join(', ')}.`);
   }
   return value as DumpFormat;
+}
+
+/** The partial-export selector the flags describe; two selectors at once are refused. */
+function selectorFrom(values: { root?: string; id?: string[]; 'root-by'?: string; value?: string[]; since?: string; table?: string[] }): Selector | undefined {
+  const root = values.root !== undefined || values.id !== undefined || values['root-by'] !== undefined || values.value !== undefined;
+  const chosen = [root && '--root', values.since !== undefined && '--since', values.table?.length && '--table'].filter(Boolean);
+  if (chosen.length > 1) {
+    throw new DbPorterError(
+      'BAD_ARGUMENT',
+      `${chosen.join(' and ')} cannot be combined: each picks the rows of the export in its own way (${chosen.join(', ')}). Give one.`,
+    );
+  }
+  if (values.since !== undefined) return { kind: 'since', since: values.since };
+  if (!root) return undefined;
+  if (!values.root) throw new DbPorterError('BAD_ARGUMENT', '--id, --root-by and --value need --root TABLE.');
+  if (values['root-by']) {
+    if (!values.value?.length) throw new DbPorterError('BAD_ARGUMENT', '--root-by COLUMN needs --value V (one or more).');
+    if (values.id?.length) throw new DbPorterError('BAD_ARGUMENT', '--id selects by primary key and --root-by by another column: give one.');
+    return { kind: 'root', table: values.root, column: values['root-by'], values: values.value };
+  }
+  if (!values.id?.length) throw new DbPorterError('BAD_ARGUMENT', '--root TABLE needs --id VALUE (one or more), or --root-by COLUMN --value V.');
+  if (values.value?.length) throw new DbPorterError('BAD_ARGUMENT', '--value goes with --root-by COLUMN.');
+  return { kind: 'root', table: values.root, values: values.id };
 }

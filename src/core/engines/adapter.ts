@@ -1,5 +1,6 @@
 import type { Column, DatabaseSchema, Row, Table } from '../schema/model';
 import type { Engine } from '../url';
+import type { RowFilter } from './filter';
 
 /**
  * The one interface every engine implements (in the spirit of dbmate's Driver and Kysely's
@@ -29,8 +30,8 @@ export interface Adapter {
 
 export interface Reader {
   countRows(table: string): Promise<number>;
-  /** Streams the rows of a table in batches, values in the order of `columns`. */
-  rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]>;
+  /** Streams the rows of a table in batches, values in the order of `columns`; all rows, or those `where` picks. */
+  rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]>;
   /**
    * Optional fast path for exports: the same rows as rows(), already written as UTF-8 JSON objects
    * (column name to portable value, in column order), each one as prefix + object + suffix.

@@ -4,6 +4,7 @@ import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } fr
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql } from './types';
+import { whereSql, type RowFilter } from '../filter';
 
 const BATCH_ROWS = 2000;
 /** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
@@ -175,7 +176,7 @@ export class MysqlAdapter implements Adapter {
     try {
       const result = await fn({
         countRows: async (table) => Number((await this.run(`SELECT COUNT(*) AS n FROM ${quoteMysql(table)}`))[0].n),
-        rows: (table, columns, signal) => this.rows(table, columns, signal),
+        rows: (table, columns, signal, where) => this.rows(table, columns, signal, where),
       });
       await this.run('COMMIT');
       return result;
@@ -185,9 +186,10 @@ export class MysqlAdapter implements Adapter {
     }
   }
 
-  private async *rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]> {
+  private async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
     const converters = columns.map(fromMysql);
-    const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}`;
+    const filter = whereSql(where, quoteMysql, (column, v) => this.conn.escape(v === null ? null : toMysql(column)(v)));
+    const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}${filter}`;
     const stream = this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: BATCH_ROWS });
     let batch: Row[] = [];
     try {

@@ -8,6 +8,8 @@ import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { CopyTextParser } from './copy-text';
 import { CopyJsonTranscoder } from './copy-json';
+import { whereSql, type RowFilter } from '../filter';
+import { base64ToBytes } from '../../values';
 import { fromCopyText, portableFromPostgres, postgresFromPortable, toCopyText } from './types';
 
 const BATCH_ROWS = 2000;
@@ -173,7 +175,7 @@ export class PostgresAdapter implements Adapter {
     try {
       const result = await fn({
         countRows: async (table) => Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${quotePostgres(table)}`))[0].n),
-        rows: (table, columns, signal) => this.rows(table, columns, signal),
+        rows: (table, columns, signal, where) => this.rows(table, columns, signal, where),
         jsonRows: (table, columns, framing, signal) => this.jsonRows(table, columns, framing, signal),
       });
       await this.query('COMMIT');
@@ -184,8 +186,19 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  private copyOut(table: string, columns: Column[]) {
-    return this.client.query(copyTo(`COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}) TO STDOUT`));
+  private copyOut(table: string, columns: Column[], where?: RowFilter) {
+    // COPY takes no parameters: filter values go in as escaped literals.
+    const filter = whereSql(where, quotePostgres, (column, v) => this.literal(column, v));
+    return this.client.query(copyTo(`COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}${filter}) TO STDOUT`));
+  }
+
+  /** A portable value as a SQL literal the server coerces to the column's type. */
+  private literal(column: Column, v: unknown): string {
+    if (v === null) return 'NULL';
+    if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (column.type === 'bytes') return `decode(${this.client.escapeLiteral(base64ToBytes(String(v)).toString('hex'))}, 'hex')`;
+    return this.client.escapeLiteral(String(v));
   }
 
   private async *jsonRows(table: string, columns: Column[], framing: RowFraming, signal?: AbortSignal): AsyncIterable<EncodedRows> {
@@ -204,9 +217,9 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  private async *rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]> {
+  private async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
     const converters = columns.map(fromCopyText);
-    const stream = this.copyOut(table, columns);
+    const stream = this.copyOut(table, columns, where);
     const parser = new CopyTextParser();
     let batch: Row[] = [];
     try {

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../atomic-file';
 import { declaredFromPortable, portableFromDeclared } from './types';
 import { fromSqlite, toSqlite, type SqliteValue } from './values';
 import { ValueProblem } from '../../values';
+import { whereSql, type RowFilter } from '../filter';
 
 const BATCH_ROWS = 2000;
 
@@ -217,11 +218,16 @@ export class SqliteAdapter implements Adapter {
     // The database lives in memory, read once from the file: it is its own consistent snapshot.
     return fn({
       countRows: async (table) => Number(this.db.exec(`SELECT count(*) FROM ${quoteSqlite(table)}`)[0].values[0][0]),
-      rows: (table, columns, signal) => this.rows(table, columns, signal),
+      rows: (table, columns, signal, where) => this.rows(table, columns, signal, where),
     });
   }
 
-  private async *rows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<Row[]> {
+  private async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
+    const params: SqliteValue[] = [];
+    const filter = whereSql(where, quoteSqlite, (column, v) => {
+      params.push(v === null ? null : toSqlite(column.type)(v));
+      return '?';
+    });
     const select = columns
       .map((c) => {
         const q = quoteSqlite(c.name);
@@ -234,7 +240,8 @@ export class SqliteAdapter implements Adapter {
     const converters = columns.map((c) => fromSqlite(c.type));
     let stmt: Statement;
     try {
-      stmt = this.db.prepare(`SELECT ${select} FROM ${quoteSqlite(table)}`);
+      stmt = this.db.prepare(`SELECT ${select} FROM ${quoteSqlite(table)}${filter}`);
+      if (params.length) stmt.bind(params as never);
     } catch (err) {
       throw new DbPorterError('UNKNOWN_TABLE', `Cannot read table "${table}" from ${this.file}: ${errorMessage(err)}`);
     }

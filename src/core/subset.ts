@@ -1,0 +1,204 @@
+import type { Reader } from './engines/adapter';
+import type { Column, DatabaseSchema, Row, Table } from './schema/model';
+import { DbPorterError, throwIfAborted } from './errors';
+import { integerFromString } from './values';
+
+/**
+ * Partial exports: which rows of which tables make a slice that imports on its own. From the
+ * chosen rows the slice grows down the foreign keys (every row that references an included row,
+ * transitively) and then up them (every row an included row needs), never down again from a
+ * parent: so a slice by artist takes the artist's albums, tracks and their invoice lines, and of
+ * invoices and customers only those the lines need.
+ */
+export type Selector =
+  /** Rows of `table` whose primary key (or `column`, a unique column) is one of `values`. */
+  | { kind: 'root'; table: string; column?: string; values: string[] }
+  /** Rows created after `since`, per table by its creation-time column. */
+  | { kind: 'since'; since: string; creationColumns?: Record<string, string> };
+
+/** The slice: per table, the primary-key tuples of its rows. */
+export type Slice = Map<string, Row[]>;
+
+/** Creation-time columns found by convention when the config names none. */
+const CREATION_COLUMNS = ['created_at', 'creation_date', 'created_on', 'created', 'inserted_at', 'create_time', 'date_created', 'createdat', 'creationdate'];
+
+/** Values per IN list: keeps every statement small on every engine. */
+export const KEYS_PER_QUERY = 500;
+
+function keyOf(row: Row): string {
+  return JSON.stringify(row);
+}
+
+export function chunks<T>(items: T[], size = KEYS_PER_QUERY): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Everything the walk keeps of a table's rows: its key, and the columns foreign keys follow. */
+interface TablePlan {
+  table: Table;
+  columns: Column[];
+  key: number[];
+}
+
+function column(table: Table, name: string): Column {
+  const c = table.columns.find((col) => col.name === name);
+  if (!c) throw new DbPorterError('UNKNOWN_COLUMN', `Table "${table.name}" has no column "${name}".`);
+  return c;
+}
+
+function plans(schema: DatabaseSchema): Map<string, TablePlan> {
+  const needed = new Map<string, Set<string>>(schema.tables.map((t) => [t.name, new Set(t.primaryKey)]));
+  for (const t of schema.tables) {
+    for (const fk of t.foreignKeys) {
+      fk.columns.forEach((c) => needed.get(t.name)!.add(c));
+      fk.references.columns.forEach((c) => needed.get(fk.references.table)?.add(c));
+    }
+  }
+  return new Map(
+    schema.tables.map((t) => {
+      const columns = t.columns.filter((c) => needed.get(t.name)!.has(c.name));
+      return [t.name, { table: t, columns, key: t.primaryKey.map((k) => columns.findIndex((c) => c.name === k)) }];
+    }),
+  );
+}
+
+/** A value typed on the command line, as the portable value of its column. */
+function typed(col: Column, text: string): unknown {
+  if (['smallint', 'integer', 'bigint'].includes(col.type)) {
+    if (!/^-?\d+$/.test(text)) throw new DbPorterError('BAD_ARGUMENT', `"${text}" is not a valid value for ${col.name}, which holds integers.`);
+    return integerFromString(text);
+  }
+  return text;
+}
+
+/** The --since value in the form of a column's type. */
+function sinceFor(col: Column, since: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(since.trim());
+  if (!m) throw new DbPorterError('BAD_ARGUMENT', `--since takes a date or a date and time like 2024-01-01 or 2023-01-01T00:00:00, got "${since}".`);
+  const time = m[2] ? (m[2].length === 5 ? `${m[2]}:00` : m[2]) : '00:00:00';
+  if (col.type === 'date') return m[1];
+  if (col.type === 'timestamptz') return `${m[1]}T${time}${m[3] ?? 'Z'}`;
+  return `${m[1]}T${time}`;
+}
+
+export function creationColumn(table: Table, configured?: Record<string, string>): Column | undefined {
+  const name = configured?.[table.name];
+  if (name) return column(table, name);
+  return table.columns.find((c) => CREATION_COLUMNS.includes(c.name.toLowerCase()) && ['timestamp', 'timestamptz', 'date', 'text'].includes(c.type));
+}
+
+export async function selectSlice(reader: Reader, schema: DatabaseSchema, selector: Selector, signal?: AbortSignal): Promise<Slice> {
+  const byName = plans(schema);
+  const included = new Map<string, Map<string, Row>>(schema.tables.map((t) => [t.name, new Map()]));
+
+  const planOf = (name: string) => {
+    const plan = byName.get(name);
+    if (!plan) throw new DbPorterError('UNKNOWN_TABLE', `There is no table "${name}". Tables: ${schema.tables.map((t) => t.name).join(', ')}.`);
+    if (!plan.table.primaryKey.length) {
+      throw new DbPorterError('UNSUPPORTED', `Table "${name}" has no primary key; a partial export follows rows by their primary keys.`);
+    }
+    return plan;
+  };
+
+  /** Reads matching rows of a table and returns those not seen before. */
+  async function take(name: string, where: Parameters<Reader['rows']>[3]): Promise<Row[]> {
+    const plan = planOf(name);
+    const seen = included.get(name)!;
+    const fresh: Row[] = [];
+    for await (const batch of reader.rows(name, plan.columns, signal, where)) {
+      for (const row of batch) {
+        const key = keyOf(plan.key.map((i) => row[i]));
+        if (!seen.has(key)) {
+          seen.set(key, row);
+          fresh.push(row);
+        }
+      }
+    }
+    throwIfAborted(signal);
+    return fresh;
+  }
+
+  /** Distinct non-NULL tuples of the given columns across rows. */
+  function tuples(plan: TablePlan, rows: Row[], names: string[]): Row[] {
+    const idx = names.map((n) => plan.columns.findIndex((c) => c.name === n));
+    const out = new Map<string, Row>();
+    for (const row of rows) {
+      const t = idx.map((i) => row[i]);
+      if (t.some((v) => v === null)) continue;
+      out.set(keyOf(t), t);
+    }
+    return [...out.values()];
+  }
+
+  async function follow(frontier: Map<string, Row[]>, direction: 'down' | 'up', into?: (table: Table) => boolean): Promise<void> {
+    while (frontier.size) {
+      const next = new Map<string, Row[]>();
+      const add = (name: string, rows: Row[]) => rows.length && next.set(name, [...(next.get(name) ?? []), ...rows]);
+      for (const [name, rows] of frontier) {
+        const plan = planOf(name);
+        if (direction === 'down') {
+          for (const child of schema.tables) {
+            if (into && !into(child)) continue;
+            for (const fk of child.foreignKeys.filter((f) => f.references.table === name)) {
+              const childPlan = planOf(child.name);
+              const cols = fk.columns.map((c) => column(childPlan.table, c));
+              for (const values of chunks(tuples(plan, rows, fk.references.columns))) add(child.name, await take(child.name, { kind: 'in', columns: cols, values }));
+            }
+          }
+        } else {
+          for (const fk of plan.table.foreignKeys) {
+            const parent = planOf(fk.references.table);
+            const cols = fk.references.columns.map((c) => column(parent.table, c));
+            for (const values of chunks(tuples(plan, rows, fk.columns))) add(parent.table.name, await take(parent.table.name, { kind: 'in', columns: cols, values }));
+          }
+        }
+      }
+      frontier = next;
+    }
+  }
+
+  const start = new Map<string, Row[]>();
+  if (selector.kind === 'root') {
+    const plan = planOf(selector.table);
+    const cols = selector.column ? [column(plan.table, selector.column)] : plan.table.primaryKey.map((k) => column(plan.table, k));
+    if (cols.length !== 1) {
+      throw new DbPorterError('BAD_ARGUMENT', `Table "${selector.table}" has a composite primary key (${plan.table.primaryKey.join(', ')}); select its rows with --root-by COLUMN.`);
+    }
+    const values = [...new Set(selector.values)].map((v) => [typed(cols[0], v)]);
+    for (const chunk of chunks(values)) start.set(selector.table, [...(start.get(selector.table) ?? []), ...(await take(selector.table, { kind: 'in', columns: cols, values: chunk }))]);
+    const found = included.get(selector.table)!.size;
+    if (found === 0) {
+      throw new DbPorterError('BAD_ARGUMENT', `No row of "${selector.table}" has ${cols[0].name} ${selector.values.join(', ')}; nothing to export.`);
+    }
+    await follow(start, 'down');
+  } else {
+    const dated = new Set<string>();
+    for (const table of schema.tables) {
+      const col = creationColumn(table, selector.creationColumns);
+      if (!col) continue;
+      dated.add(table.name);
+      start.set(table.name, await take(table.name, { kind: 'after', column: col, value: sinceFor(col, selector.since) }));
+    }
+    if (!dated.size) {
+      throw new DbPorterError(
+        'BAD_ARGUMENT',
+        `No table has a creation-time column (${CREATION_COLUMNS.slice(0, 3).join(', ')}, ...); name them in dbporter.config.json under "creationColumns".`,
+      );
+    }
+    // Rows of tables without a creation time belong to the dated rows that own them.
+    await follow(start, 'down', (t) => !dated.has(t.name));
+  }
+  const all = new Map<string, Row[]>();
+  for (const [name, rows] of included) if (rows.size) all.set(name, [...rows.values()]);
+  await follow(all, 'up');
+
+  const slice: Slice = new Map();
+  for (const [name, rows] of included) {
+    if (!rows.size) continue;
+    const plan = byName.get(name)!;
+    slice.set(name, [...rows.values()].map((row) => plan.key.map((i) => row[i])));
+  }
+  return slice;
+}
