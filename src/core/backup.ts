@@ -275,8 +275,10 @@ function swapFolder(root: string, staged: string): void {
   if (old) fs.rmSync(old, { recursive: true, force: true });
 }
 
+export type SnapshotReason = 'snapshot-before-import' | 'snapshot-before-restore' | 'snapshot-before-delete';
+
 /** The full backup every import and restore takes of its target first. */
-export async function takeSnapshot(db: ResolvedDatabase, reason: 'snapshot-before-import' | 'snapshot-before-restore', options: OperationOptions = {}): Promise<BackupResult> {
+export async function takeSnapshot(db: ResolvedDatabase, reason: SnapshotReason, options: OperationOptions = {}): Promise<BackupResult> {
   const result = await backupDatabase(db, { reason, allowMissing: true, signal: options.signal });
   applyRetention(db.backupDir, db.keepBackups);
   return result;
@@ -288,7 +290,7 @@ export async function takeSnapshot(db: ResolvedDatabase, reason: 'snapshot-befor
  */
 export async function withSnapshot<T extends object>(
   db: ResolvedDatabase,
-  reason: 'snapshot-before-import' | 'snapshot-before-restore',
+  reason: SnapshotReason,
   options: OperationOptions & { onSnapshot?: (file: string) => void },
   change: (snapshot: BackupResult) => Promise<T>,
 ): Promise<T & { snapshot: string }> {

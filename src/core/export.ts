@@ -4,7 +4,7 @@ import type { OperationOptions } from './progress';
 import { createDumpWriter } from './dump/writer';
 import { FORMAT_NAME, FORMAT_VERSION, type DumpFormat, type DumpHeader } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
-import { chunks, selectSlice, type Selector } from './subset';
+import { chunks, selectSlice, type Selector, type Slice } from './subset';
 import { selectTables } from './tables';
 import { TOOL } from './version';
 
@@ -22,6 +22,8 @@ export interface ExportResult {
   tables: Array<{ table: string; rows: number }>;
   rows: number;
   durationMs: number;
+  /** For partial exports: the slice, whose owned rows --delete-exported-data removes. */
+  slice?: Slice;
 }
 
 /**
@@ -38,11 +40,13 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
   let tables = selectTables(schema, options.tables, adapter.description);
   const writer = createDumpWriter(out, options.format, { indent: options.indent });
   const results: ExportResult['tables'] = [];
+  let sliced: Slice | undefined;
   await adapter.read(async (reader) => {
     const slice = options.select ? await selectSlice(reader, schema, options.select, options.signal) : undefined;
-    if (slice) tables = tables.filter((t) => slice.has(t.name));
+    sliced = slice;
+    if (slice) tables = tables.filter((t) => slice.rows.has(t.name));
     const rowCounts: Record<string, number> = {};
-    for (const table of tables) rowCounts[table.name] = slice ? slice.get(table.name)!.length : await reader.countRows(table.name);
+    for (const table of tables) rowCounts[table.name] = slice ? slice.rows.get(table.name)!.length : await reader.countRows(table.name);
     const header: DumpHeader = {
       metadata: {
         format: FORMAT_NAME,
@@ -69,7 +73,7 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
       if (slice) {
         // The slice's rows, by primary key, a few hundred keys a query.
         const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
-        for (const values of chunks(slice.get(table.name)!)) {
+        for (const values of chunks(slice.rows.get(table.name)!)) {
           for await (const batch of reader.rows(table.name, table.columns, options.signal, { kind: 'in', columns: keyColumns, values })) {
             await writer.writeRows(batch);
             report(batch.length);
@@ -92,5 +96,5 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     }
     await writer.finish();
   });
-  return { format: options.format, tables: results, rows: results.reduce((n, t) => n + t.rows, 0), durationMs: Date.now() - started };
+  return { format: options.format, tables: results, rows: results.reduce((n, t) => n + t.rows, 0), durationMs: Date.now() - started, ...(sliced ? { slice: sliced } : {}) };
 }

@@ -1,4 +1,5 @@
-import type { Reader } from './engines/adapter';
+import type { Adapter, Reader } from './engines/adapter';
+import { loadOrder } from './schema/order';
 import type { Column, DatabaseSchema, Row, Table } from './schema/model';
 import { DbPorterError, throwIfAborted } from './errors';
 import { integerFromString } from './values';
@@ -16,8 +17,15 @@ export type Selector =
   /** Rows created after `since`, per table by its creation-time column. */
   | { kind: 'since'; since: string; creationColumns?: Record<string, string> };
 
-/** The slice: per table, the primary-key tuples of its rows. */
-export type Slice = Map<string, Row[]>;
+/**
+ * The slice, per table, as primary-key tuples: `rows` is everything exported; `owned` the chosen
+ * rows and what hangs from them, without the parents pulled in only so that references resolve.
+ * Deleting exported data deletes the owned rows: the parents are shared with rows outside.
+ */
+export interface Slice {
+  rows: Map<string, Row[]>;
+  owned: Map<string, Row[]>;
+}
 
 /** Creation-time columns found by convention when the config names none. */
 const CREATION_COLUMNS = ['created_at', 'creation_date', 'created_on', 'created', 'inserted_at', 'create_time', 'date_created', 'createdat', 'creationdate'];
@@ -190,15 +198,39 @@ export async function selectSlice(reader: Reader, schema: DatabaseSchema, select
     // Rows of tables without a creation time belong to the dated rows that own them.
     await follow(start, 'down', (t) => !dated.has(t.name));
   }
+  const keys = () => {
+    const out = new Map<string, Row[]>();
+    for (const [name, rows] of included) {
+      if (!rows.size) continue;
+      const plan = byName.get(name)!;
+      out.set(name, [...rows.values()].map((row) => plan.key.map((i) => row[i])));
+    }
+    return out;
+  };
+  const owned = keys();
   const all = new Map<string, Row[]>();
   for (const [name, rows] of included) if (rows.size) all.set(name, [...rows.values()]);
   await follow(all, 'up');
+  return { rows: keys(), owned };
+}
 
-  const slice: Slice = new Map();
-  for (const [name, rows] of included) {
-    if (!rows.size) continue;
-    const plan = byName.get(name)!;
-    slice.set(name, [...rows.values()].map((row) => plan.key.map((i) => row[i])));
-  }
-  return slice;
+/**
+ * Deletes a slice's owned rows from the database it came from, children before parents, in one
+ * unit of writing: all go, or (if a row outside the slice still needs one) none.
+ */
+export async function deleteOwnedRows(adapter: Adapter, slice: Slice, signal?: AbortSignal): Promise<Record<string, number>> {
+  const schema = await adapter.introspect();
+  const tables = loadOrder(schema.tables.filter((t) => slice.owned.has(t.name))).reverse();
+  return adapter.write(async (w) => {
+    const deleted: Record<string, number> = {};
+    for (const table of tables) {
+      const keyColumns = table.primaryKey.map((k) => column(table, k));
+      deleted[table.name] = 0;
+      for (const keys of chunks(slice.owned.get(table.name)!)) {
+        throwIfAborted(signal);
+        deleted[table.name] += await w.deleteRows(table.name, keyColumns, keys);
+      }
+    }
+    return deleted;
+  }, signal);
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { withAdapter } from '../../src/core/engines';
 import { exportDatabase } from '../../src/core/export';
 import { importDump } from '../../src/core/import';
-import type { Selector } from '../../src/core/subset';
+import { deleteOwnedRows, type Selector } from '../../src/core/subset';
 import type { Engine } from '../../src/core/url';
 import { createTestDatabase, execSql, querySql, requireServer, type TestDatabase } from '../helpers/servers';
 import { CHINOOK_SQLITE, loadChinook } from '../helpers/chinook';
@@ -87,6 +87,28 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
       });
     }
 
+    it('deleting the exported data removes exactly the slice it owns, and nothing else', async () => {
+      const db = await createTestDatabase(engine);
+      try {
+        await loadChinook(db);
+        const before = await checksums(db.url);
+        const result = await exportSlice(db.url, { kind: 'root', table: n(engine, 'Artist'), values: ['1'] }, `${dir}/delete.ndjson`);
+        const owned = Object.fromEntries([...result.slice!.owned].map(([t, keys]) => [t, keys.length]));
+        assert.deepEqual(Object.keys(owned).sort(), ['Album', 'Artist', 'InvoiceLine', 'PlaylistTrack', 'Track'].map((t) => n(engine, t)).sort());
+        const deleted = await withAdapter(db.url, (a) => deleteOwnedRows(a, result.slice!));
+        assert.deepEqual(deleted, owned);
+        const after = await checksums(db.url);
+        for (const [table, sum] of Object.entries(before)) {
+          assert.equal(after[table].rows, sum.rows - (owned[table] ?? 0), table);
+          if (!owned[table]) assert.equal(after[table].checksum, sum.checksum, `${table} untouched`);
+        }
+        const left = await querySql(db, `SELECT COUNT(*) AS n FROM ${n(engine, 'Album')} WHERE ${n(engine, 'ArtistId')} = 1`);
+        assert.equal(Number(left[0].n), 0);
+      } finally {
+        await db.drop();
+      }
+    });
+
     it('selects the root by another unique column', async () => {
       const byName = await exportSlice(source.url, { kind: 'root', table: n(engine, 'Artist'), column: n(engine, 'Name'), values: ['AC/DC'] }, `${dir}/acdc.ndjson`);
       const byId = await exportSlice(source.url, { kind: 'root', table: n(engine, 'Artist'), values: ['1'] }, `${dir}/one.ndjson`);
@@ -139,6 +161,25 @@ describe('dbporter export selectors on the command line', function () {
     const dump = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.deepEqual(dump.data.Artist, [{ ArtistId: 1, Name: 'AC/DC' }]);
     assert.deepEqual(dump.metadata.options.select, { kind: 'root', table: 'Artist', values: ['1'] });
+  });
+
+  it('--delete-exported-data backs up, asks, and deletes the slice', async () => {
+    const db = `${dir}/chinook.db`;
+    fs.copyFileSync(CHINOOK_SQLITE, db);
+    const refused = await dbporter(['export', `${dir}/a.json`, '--database-url', `sqlite:${db}`, '--root', 'Artist', '--id', '1', '--delete-exported-data']);
+    assert.equal(refused.code, 2, 'no terminal to ask on, no --yes');
+    assert.match(refused.stderr, /Delete the exported rows .*Artist 1.*add --yes/);
+    assert.ok(fs.existsSync(`${dir}/a.json`), 'the dump was written before the question');
+    assert.equal((await checksums(`sqlite:${db}`)).Artist.rows, 275);
+
+    const run = await dbporter(['export', `${dir}/b.json`, '--database-url', `sqlite:${db}`, '--root', 'Artist', '--id', '1', '--delete-exported-data', '--yes']);
+    assert.equal(run.code, 0, run.stderr);
+    const backup = /before the delete: (\S+\.zip)/.exec(run.stderr)![1];
+    assert.match(run.stderr, /Deleted .*1 from Artist/);
+    assert.equal((await checksums(`sqlite:${db}`)).Artist.rows, 274);
+    const restore = await dbporter(['restore', '--backup-file', backup, '--database-url', `sqlite:${db}`, '--yes']);
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.equal((await checksums(`sqlite:${db}`)).Artist.rows, 275);
   });
 
   it('says when the root rows do not exist', async () => {

@@ -2,7 +2,10 @@ import { exportDatabase } from '../../core/export';
 import { DUMP_FORMATS, formatFromPath, type DumpFormat } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
 import type { Selector } from '../../core/subset';
-import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
+import { resolveDatabase } from '../../core/config';
+import { takeSnapshot } from '../../core/backup';
+import { deleteOwnedRows } from '../../core/subset';
+import { configFrom, confirm, openResolved, parse, reporter, type CliContext } from '../context';
 import { defaultDumpName, openDestination } from '../io';
 
 export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson] [--indent N] [-v]
@@ -21,7 +24,10 @@ the foreign keys, and every row those need, so the slice imports on its own.
   --root TABLE --id V  rows of TABLE by primary key; repeat --id for more
   --root-by COLUMN     with --root and --value V...: rows of TABLE by another unique column
   --since DATE         rows created after DATE (2024-01-01 or 2023-01-01T00:00:00), by each
-                       table's creation-time column (created_at, creation_date, ...)`;
+                       table's creation-time column (created_at, creation_date, ...)
+  --delete-exported-data  then, after a backup, delete the chosen rows and what hangs from them
+                       (not the parents they needed) from the database, in one transaction;
+                       asks first unless --yes`;
 
 export async function run(args: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parse(
@@ -36,6 +42,8 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       'root-by': { type: 'string' },
       value: { type: 'string', multiple: true },
       since: { type: 'string' },
+      'delete-exported-data': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
     },
     usage,
   );
@@ -49,7 +57,11 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   }
   if (indent && format === 'ndjson') throw new DbPorterError('BAD_ARGUMENT', '--indent applies to JSON only: NDJSON keeps one row per line.');
 
-  const adapter = await openDatabase(values['database-url'], configFrom(values.config));
+  if (values['delete-exported-data'] && !select) {
+    throw new DbPorterError('BAD_ARGUMENT', '--delete-exported-data deletes the rows of a partial export: give --root or --since too.');
+  }
+  const db = resolveDatabase(values['database-url'], configFrom(values.config));
+  const adapter = await openResolved(db);
   const dest = openDestination(positionals[0] ?? defaultDumpName(format));
   const progress = reporter(values.verbose);
   try {
@@ -58,6 +70,14 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     progress.done();
     await dest.commit();
     ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${dest.label} in ${(result.durationMs / 1000).toFixed(1)} s.`);
+    if (values['delete-exported-data'] && result.slice) {
+      const owned = [...result.slice.owned].map(([t, keys]) => `${t} ${keys.length}`).join(', ');
+      await confirm(`Delete the exported rows from ${db.name} (${owned})?`, values.yes);
+      const snapshot = await takeSnapshot(db, 'snapshot-before-delete', { signal: ctx.signal });
+      ctx.log(`Backup of ${db.name} before the delete: ${snapshot.file}`);
+      const deleted = await deleteOwnedRows(adapter, result.slice, ctx.signal);
+      ctx.log(`Deleted ${Object.entries(deleted).map(([t, n]) => `${n} from ${t}`).join(', ')}. The backup ${snapshot.file} brings them back.`);
+    }
   } catch (err) {
     progress.done();
     await dest.abort();

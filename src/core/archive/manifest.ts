@@ -31,7 +31,7 @@ export const manifestSchema = z.object({
   tool: z.object({ name: z.string(), version: z.string() }),
   createdAt: z.string(),
   /** Why it was made: a backup someone asked for, or the snapshot before an import or restore. */
-  reason: z.enum(['backup', 'snapshot-before-import', 'snapshot-before-restore', 'guard']),
+  reason: z.enum(['backup', 'snapshot-before-import', 'snapshot-before-restore', 'snapshot-before-delete', 'guard']),
   database: z.object({
     name: z.string(),
     engine: z.enum(['sqlite', 'postgres', 'mysql']),

@@ -64,6 +64,8 @@ export interface Writer {
    * the engine's DDL is (SQLite, PostgreSQL); on MySQL it cannot be rolled back.
    */
   dropTables(tables: string[]): Promise<void>;
+  /** Deletes the rows whose `keyColumns` hold one of `keys` (a few hundred at most); returns how many went. */
+  deleteRows(table: string, keyColumns: Column[], keys: Row[]): Promise<number>;
   /**
    * Runs a SQL script of one or more statements, written for this engine (migrations). Inside the
    * unit's transaction on SQLite and PostgreSQL; on MySQL each DDL statement commits as it runs.

@@ -273,6 +273,13 @@ class MysqlWriteUnit {
           this.created.push(table.name);
         }
       },
+      deleteRows: async (table, keyColumns, keys) => {
+        await this.begin();
+        this.written.add(table);
+        const where = whereSql({ kind: 'in', columns: keyColumns, values: keys }, quoteMysql, (column, v) => this.db.format('?', [v === null ? null : toMysql(column)(v)]));
+        const result = await this.db.execute<{ affectedRows: number }>(`DELETE FROM ${quoteMysql(table)}${where}`);
+        return result.affectedRows;
+      },
       execute: async (sql) => {
         // A plain transaction: a migration runs with foreign keys checked, unlike a bulk load.
         if (!this.inTransaction) {

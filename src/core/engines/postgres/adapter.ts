@@ -277,6 +277,19 @@ export class PostgresAdapter implements Adapter {
         tables.forEach((t) => written.add(t));
         await this.query(`TRUNCATE ${tables.map(quotePostgres).join(', ')}`);
       },
+      deleteRows: async (table, keyColumns, keys) => {
+        written.add(table);
+        const params: unknown[] = [];
+        const where = whereSql({ kind: 'in', columns: keyColumns, values: keys }, quotePostgres, (column, v) => {
+          params.push(v === null ? null : column.type === 'bytes' ? base64ToBytes(String(v)) : v);
+          return `$${params.length}`;
+        });
+        try {
+          return (await this.client.query(`DELETE FROM ${quotePostgres(table)}${where}`, params)).rowCount ?? 0;
+        } catch (err) {
+          throw this.rowsError(table, err);
+        }
+      },
       execute: async (sql) => {
         try {
           await this.client.query(sql);

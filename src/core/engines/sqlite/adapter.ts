@@ -324,7 +324,10 @@ export class SqliteAdapter implements Adapter {
     this.seen = fingerprint(this.file);
   }
 
-  private checkForeignKeys(tables: Set<string>): void {
+  private checkForeignKeys(written: Set<string>): void {
+    // Rows written, and rows elsewhere whose parents were deleted or replaced.
+    const tables = new Set(written);
+    for (const t of this.introspectTables()) if (t.foreignKeys.some((fk) => written.has(fk.references.table))) tables.add(t.name);
     for (const table of tables) {
       const bad = this.all(`PRAGMA foreign_key_check(${quoteSqlite(table)})`);
       if (bad.length) {
@@ -361,6 +364,16 @@ export class SqliteAdapter implements Adapter {
           this.db.run(`DROP TABLE IF EXISTS ${quoteSqlite(table)}`);
           written.delete(table);
         }
+      },
+      deleteRows: async (table, keyColumns, keys) => {
+        written.add(table);
+        const params: SqliteValue[] = [];
+        const where = whereSql({ kind: 'in', columns: keyColumns, values: keys }, quoteSqlite, (column, v) => {
+          params.push(v === null ? null : toSqlite(column.type)(v));
+          return '?';
+        });
+        this.db.run(`DELETE FROM ${quoteSqlite(table)}${where}`, params as never);
+        return this.db.getRowsModified();
       },
       execute: async (sql) => {
         try {
