@@ -5,6 +5,9 @@ import { createDumpWriter } from './dump/writer';
 import { FORMAT_NAME, FORMAT_VERSION, type DumpFormat, type DumpHeader } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
 import { chunks, selectSlice, type Selector, type Slice } from './subset';
+import { drawSubstitutions, rowRewriter, substitutionsRecord } from './ids';
+import type { Reader } from './engines/adapter';
+import type { Row, Table } from './schema/model';
 import { selectTables } from './tables';
 import { TOOL } from './version';
 
@@ -14,6 +17,8 @@ export interface ExportOptions extends OperationOptions {
   tables?: string[];
   /** Only a slice: chosen rows and what hangs from them (see subset.ts). Not with `tables`. */
   select?: Selector;
+  /** Replace integer keys below 1,000,000 by random ones, foreign keys following (see ids.ts). */
+  randomizeLegacyIds?: boolean;
   indent?: number;
 }
 
@@ -47,6 +52,9 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     if (slice) tables = tables.filter((t) => slice.rows.has(t.name));
     const rowCounts: Record<string, number> = {};
     for (const table of tables) rowCounts[table.name] = slice ? slice.rows.get(table.name)!.length : await reader.countRows(table.name);
+    const substitutions = options.randomizeLegacyIds
+      ? await drawSubstitutions(tables, (table) => keysOf(reader, table, slice, options.signal), options.signal)
+      : undefined;
     const header: DumpHeader = {
       metadata: {
         format: FORMAT_NAME,
@@ -54,8 +62,14 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
         tool: { ...TOOL },
         source: { engine: adapter.engine, database: adapter.description },
         createdAt: new Date().toISOString(),
-        options: { format: options.format, ...(options.tables?.length ? { tables: options.tables } : {}), ...(options.select ? { select: options.select } : {}) },
+        options: {
+          format: options.format,
+          ...(options.tables?.length ? { tables: options.tables } : {}),
+          ...(options.select ? { select: options.select } : {}),
+          ...(options.randomizeLegacyIds ? { randomizeLegacyIds: true } : {}),
+        },
         rowCounts,
+        ...(substitutions?.size ? { idSubstitutions: substitutionsRecord(substitutions) } : {}),
       },
       schema: { engine: schema.engine, tables },
     };
@@ -70,26 +84,26 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
         options.onProgress?.({ table: table.name, rowsDone: rows, rowsTotal: rowCounts[table.name] });
       };
       const framing = writer.framing;
+      const rewrite = substitutions && rowRewriter(table, substitutions);
+      const write = async (batch: Row[]) => {
+        rewrite?.(batch);
+        await writer.writeRows(batch);
+        report(batch.length);
+      };
       if (slice) {
         // The slice's rows, by primary key, a few hundred keys a query.
         const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
         for (const values of chunks(slice.rows.get(table.name)!)) {
-          for await (const batch of reader.rows(table.name, table.columns, options.signal, { kind: 'in', columns: keyColumns, values })) {
-            await writer.writeRows(batch);
-            report(batch.length);
-          }
+          for await (const batch of reader.rows(table.name, table.columns, options.signal, { kind: 'in', columns: keyColumns, values })) await write(batch);
         }
-      } else if (framing && reader.jsonRows) {
+      } else if (framing && reader.jsonRows && !rewrite) {
         // The engine writes the rows as JSON itself: no JavaScript value per field on the way.
         for await (const encoded of reader.jsonRows(table.name, table.columns, framing, options.signal)) {
           await writer.writeEncoded(encoded);
           report(encoded.rows);
         }
       } else {
-        for await (const batch of reader.rows(table.name, table.columns, options.signal)) {
-          await writer.writeRows(batch);
-          report(batch.length);
-        }
+        for await (const batch of reader.rows(table.name, table.columns, options.signal)) await write(batch);
       }
       await writer.endTable();
       results.push({ table: table.name, rows });
@@ -97,4 +111,14 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     await writer.finish();
   });
   return { format: options.format, tables: results, rows: results.reduce((n, t) => n + t.rows, 0), durationMs: Date.now() - started, ...(sliced ? { slice: sliced } : {}) };
+}
+
+/** The primary-key values that an export will write for a table: a slice's, or every row's. */
+async function* keysOf(reader: Reader, table: Table, slice: Slice | undefined, signal?: AbortSignal): AsyncIterable<number[]> {
+  if (slice) {
+    yield (slice.rows.get(table.name) ?? []).map((key) => key[0]).filter((v): v is number => typeof v === 'number');
+    return;
+  }
+  const pk = table.columns.filter((c) => c.name === table.primaryKey[0]);
+  for await (const batch of reader.rows(table.name, pk, signal)) yield batch.map((r) => r[0]).filter((v): v is number => typeof v === 'number');
 }

@@ -25,6 +25,9 @@ the foreign keys, and every row those need, so the slice imports on its own.
   --root-by COLUMN     with --root and --value V...: rows of TABLE by another unique column
   --since DATE         rows created after DATE (2024-01-01 or 2023-01-01T00:00:00), by each
                        table's creation-time column (created_at, creation_date, ...)
+  --randomize-legacy-ids  replace integer keys below 1,000,000 by random ones of 1,000,000 and up,
+                       and rewrite the foreign keys that point at them (recorded in the dump's
+                       metadata), so that dumps of two legacy databases merge without collisions
   --delete-exported-data  then, after a backup, delete the chosen rows and what hangs from them
                        (not the parents they needed) from the database, in one transaction;
                        asks first unless --yes`;
@@ -43,6 +46,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       value: { type: 'string', multiple: true },
       since: { type: 'string' },
       'delete-exported-data': { type: 'boolean' },
+      'randomize-legacy-ids': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
     },
     usage,
@@ -66,7 +70,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const progress = reporter(values.verbose);
   try {
     if (values.verbose) ctx.log(`Exporting ${adapter.description} to ${dest.label} as ${format}`);
-    const result = await exportDatabase(adapter, dest.stream, { format, tables: values.table, select, indent, signal: ctx.signal, onProgress: progress.update });
+    const result = await exportDatabase(adapter, dest.stream, { format, tables: values.table, select, randomizeLegacyIds: values['randomize-legacy-ids'], indent, signal: ctx.signal, onProgress: progress.update });
     progress.done();
     await dest.commit();
     ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${dest.label} in ${(result.durationMs / 1000).toFixed(1)} s.`);
