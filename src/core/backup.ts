@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ResolvedDatabase } from './config';
 import type { OperationOptions } from './progress';
-import { withAdapter, type Adapter } from './engines';
+import { withAdapter } from './engines';
+import { countAllRows } from './tables';
 import { readSqliteFile, SqliteAdapter } from './engines/sqlite/adapter';
 import { exportDatabase } from './export';
 import { importDump } from './import';
@@ -121,7 +122,7 @@ export async function backupDatabase(db: ResolvedDatabase, options: BackupOption
       // Row counts come from the very bytes archived.
       const adapter = await SqliteAdapter.open(file, bytes);
       try {
-        rowCounts = await countRows(adapter);
+        rowCounts = await countAllRows(adapter);
       } finally {
         await adapter.close();
       }
@@ -150,15 +151,6 @@ export async function backupDatabase(db: ResolvedDatabase, options: BackupOption
     await archive.abort();
     throw err;
   }
-}
-
-async function countRows(adapter: Adapter): Promise<Record<string, number>> {
-  const schema = await adapter.introspect();
-  return adapter.read(async (reader) => {
-    const counts: Record<string, number> = {};
-    for (const t of schema.tables) counts[t.name] = await reader.countRows(t.name);
-    return counts;
-  });
 }
 
 /** Checks every entry of an archive against its manifest; throws at the first bad one. */

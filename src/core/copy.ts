@@ -2,7 +2,7 @@ import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
 import { DbPorterError } from './errors';
 import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type TableResult } from './load';
-import { selectTables } from './tables';
+import { rowCountsOf, selectTables } from './tables';
 
 export interface CopyOptions extends OperationOptions {
   tables?: string[];
@@ -26,8 +26,7 @@ export async function copyDatabase(source: Adapter, target: Adapter, options: Co
   const tables = selectTables(schema, options.tables, source.description);
   const results = new Map<string, TableResult>();
   await source.read(async (reader) => {
-    const totals: Record<string, number> = {};
-    for (const t of tables) totals[t.name] = await reader.countRows(t.name);
+    const totals = await rowCountsOf(reader, tables);
     await target.write(async (writer) => {
       const plans = await prepareTarget(writer, tables, mode, { replaceDatabase: options.replaceDatabase });
       for (const table of tables) {

@@ -1,14 +1,13 @@
 import type { Writable } from 'node:stream';
-import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
 import { createDumpWriter } from './dump/writer';
 import { FORMAT_NAME, FORMAT_VERSION, type DumpFormat, type DumpHeader } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
 import { chunks, selectSlice, type Selector, type Slice } from './subset';
 import { drawSubstitutions, rowRewriter, substitutionsRecord } from './ids';
-import type { Reader } from './engines/adapter';
+import type { Adapter, Reader } from './engines/adapter';
 import type { Row, Table } from './schema/model';
-import { selectTables } from './tables';
+import { rowCountsOf, selectTables } from './tables';
 import { TOOL } from './version';
 
 export interface ExportOptions extends OperationOptions {
@@ -50,8 +49,7 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     const slice = options.select ? await selectSlice(reader, schema, options.select, options.signal) : undefined;
     sliced = slice;
     if (slice) tables = tables.filter((t) => slice.rows.has(t.name));
-    const rowCounts: Record<string, number> = {};
-    for (const table of tables) rowCounts[table.name] = slice ? slice.rows.get(table.name)!.length : await reader.countRows(table.name);
+    const rowCounts = slice ? Object.fromEntries(tables.map((t) => [t.name, slice.rows.get(t.name)!.length])) : await rowCountsOf(reader, tables);
     const substitutions = options.randomizeLegacyIds
       ? await drawSubstitutions(tables, (table) => keysOf(reader, table, slice, options.signal), options.signal)
       : undefined;

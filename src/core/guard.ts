@@ -1,7 +1,8 @@
 import { resolveDatabase, type ResolvedDatabase } from './config';
 import { withAdapter } from './engines';
 import { applyRetention, backupDatabase, restoreBackup } from './backup';
-import { errorMessage } from './errors';
+import { errorMessage, isDbPorterError } from './errors';
+import { countAllRows } from './tables';
 
 /**
  * The backup guard: a maintenance job runs between a physical backup and a count of every table.
@@ -37,19 +38,12 @@ export interface GuardReport {
 export async function tableCounts(db: ResolvedDatabase): Promise<Record<string, number>> {
   return withAdapter(
     db.url,
-    async (adapter) => {
-      const schema = await adapter.introspect().catch((err) => {
+    (adapter) =>
+      countAllRows(adapter).catch((err) => {
         // A SQLite job may have deleted the file: that is zero tables, not an error of the guard.
-        if ((err as { code?: string }).code === 'FILE_NOT_FOUND') return { tables: [] };
+        if (isDbPorterError(err, 'FILE_NOT_FOUND')) return {};
         throw err;
-      });
-      if (!schema.tables.length) return {};
-      return adapter.read(async (reader) => {
-        const counts: Record<string, number> = {};
-        for (const t of schema.tables) counts[t.name] = await reader.countRows(t.name);
-        return counts;
-      });
-    },
+      }),
     db.baseDir,
   );
 }

@@ -1,3 +1,4 @@
+import type { Adapter, Reader } from './engines/adapter';
 import type { DatabaseSchema, Table } from './schema/model';
 import { DbPorterError } from './errors';
 import { loadOrder } from './schema/order';
@@ -12,4 +13,17 @@ export function selectTables(schema: DatabaseSchema, names: string[] | undefined
     throw new DbPorterError('UNKNOWN_TABLE', `${where} has no table ${unknown.map((n) => `"${n}"`).join(', ')}. Tables there: ${available}.`);
   }
   return loadOrder([...new Set(names)].map((n) => byName.get(n)!));
+}
+
+/** Rows per table, counted through one reader (so in one snapshot). */
+export async function rowCountsOf(reader: Reader, tables: Table[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const t of tables) counts[t.name] = await reader.countRows(t.name);
+  return counts;
+}
+
+/** Rows of every table of the database. */
+export async function countAllRows(adapter: Adapter): Promise<Record<string, number>> {
+  const schema = await adapter.introspect();
+  return adapter.read((reader) => rowCountsOf(reader, schema.tables));
 }
