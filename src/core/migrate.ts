@@ -7,7 +7,7 @@ import { withAdapter, type Adapter } from './engines';
 import type { Table } from './schema/model';
 import { DbPorterError, errorMessage, isDbPorterError } from './errors';
 import { withBackupGuard, type GuardReport } from './guard';
-import { maskUrl } from './url';
+import { maskUrl, parseUrl } from './url';
 
 /**
  * Schema migrations from a folder of scripts: SQL files run through the database's own adapter,
@@ -208,7 +208,7 @@ const ROLLED_BACK = Symbol('dry run');
 
 async function dryRun(db: ResolvedDatabase, migration: Migration, target: string): Promise<string> {
   const lines = [`Would run ${migration.file} (${migration.kind}) against ${target}.`];
-  const engine = db.url.startsWith('postgres') ? 'postgres' : db.url.startsWith('sqlite') ? 'sqlite' : 'mysql';
+  const { engine } = parseUrl(db.url, db.baseDir);
   if (migration.kind === 'sql' && engine !== 'mysql') {
     // SQLite and PostgreSQL can run the script inside a transaction that is then rolled back.
     const sql = fs.readFileSync(migration.file, 'utf8');
