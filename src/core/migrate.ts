@@ -8,6 +8,7 @@ import type { Table } from './schema/model';
 import { DbPorterError, errorMessage, isDbPorterError } from './errors';
 import { withBackupGuard, type GuardReport } from './guard';
 import { maskUrl, parseUrl } from './url';
+import { batchOf } from './batches';
 
 /**
  * Schema migrations from a folder of scripts: SQL files run through the database's own adapter,
@@ -198,10 +199,8 @@ async function ensureRecordTable(w: Writer): Promise<void> {
 }
 
 async function record(w: Writer, migration: Migration): Promise<void> {
-  async function* one() {
-    yield [[migration.name, migration.checksum, new Date().toISOString().replace(/\.\d+Z$/, 'Z')]];
-  }
-  await w.writeRows(MIGRATIONS_TABLE, RECORD_TABLE.columns, one(), { onConflict: 'error' });
+  const row = [migration.name, migration.checksum, new Date().toISOString().replace(/\.\d+Z$/, 'Z')];
+  await w.writeRows(MIGRATIONS_TABLE, RECORD_TABLE.columns, batchOf([row]), { onConflict: 'error' });
 }
 
 const ROLLED_BACK = Symbol('dry run');
