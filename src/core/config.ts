@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { DbPorterError } from './errors';
 import { maskUrl, parseUrl } from './url';
+import { STRATEGY_HELP, STRATEGY_PATTERN } from './merge/strategy';
 
 /**
  * dbporter.config.json, read by the extension and the command line alike. It holds references to
@@ -18,6 +19,18 @@ const databaseSchema = z
       .min(1)
       .describe('Connection URL: sqlite:path/to/file.db, postgresql://user@host/db or mysql://user@host/db. Put passwords in ${env:NAME} references.'),
     files: z.array(z.string()).optional().describe('Folders of files that belong to this database (included in backups and archives).'),
+    onConflict: z
+      .record(z.string(), z.string().regex(STRATEGY_PATTERN, STRATEGY_HELP))
+      .optional()
+      .describe(`How a merging import settles a collision, per table ("*" for all others): ${STRATEGY_HELP}.`),
+    creationColumns: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Per table, the column holding when a row was created (--since, merging); by default one named created_at, creation_date, ...'),
+    updateColumns: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Per table, the column holding when a row was last changed (merging keeps the latest); by default one named updated_at, modified_at, ...'),
   })
   .strict();
 

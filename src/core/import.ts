@@ -4,18 +4,35 @@ import type { Row } from './schema/model';
 import { readDump } from './dump/reader';
 import type { DumpEvent, DumpFormat, DumpHeader } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
-import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type TableResult } from './load';
+import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type TablePlan, type TableResult } from './load';
+import { LEDGER_TABLE, LedgerWriter, type LedgerContext } from './ledger';
+import { Merger, MERGE_BATCH_ROWS, type MergeOptions } from './merge/merger';
+import { KEEP_TARGET } from './merge/strategy';
+import { batchOf, rebatch } from './batches';
+import type { Writer } from './engines/adapter';
 
 export interface ImportOptions extends OperationOptions {
   format: DumpFormat;
   mode?: LoadMode;
   /** Drop every table of the target first, so it ends up holding exactly the dump (restores). */
   replaceDatabase?: boolean;
+  /** How merge mode settles collisions (default: keep the target's row). */
+  merge?: Omit<MergeOptions, 'signal' | 'dryRun'>;
+  /** Read, check and settle everything, report what would happen, write nothing. */
+  dryRun?: boolean;
+  /** Record the rows brought in under this label in the target's import ledger. */
+  ledger?: LedgerContext;
+  /** Also import the ledger rows the dump carries (its dbporter_imported table); left out by default. */
+  keepImportMetadata?: boolean;
 }
 
 export interface ImportResult extends LoadResult {
   source: DumpHeader['metadata']['source'];
+  dryRun: boolean;
 }
+
+/** Thrown to roll a dry run back once it has counted everything. */
+class DryRunDone extends Error {}
 
 /**
  * Reads a dump and writes it into the database in one atomic unit: tables the target lacks are
@@ -30,28 +47,80 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
   if (!first || first.kind !== 'header') throw new DbPorterError('DUMP_INVALID', 'The dump has no header.');
   const { header } = first;
   const results = new Map<string, TableResult>();
+  const dryRun = Boolean(options.dryRun);
+  // The dump's own ledger describes imports into its source, not into this target.
+  const incoming = header.schema.tables.filter((t) => options.keepImportMetadata || t.name !== LEDGER_TABLE);
 
-  await adapter.write(async (writer) => {
-    const plans = await prepareTarget(writer, header.schema.tables, mode, { replaceDatabase: options.replaceDatabase });
-    for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
-    for (;;) {
-      throwIfAborted(options.signal);
-      const event = await events.peek();
-      if (!event) break;
-      if (event.kind !== 'rows') throw new DbPorterError('DUMP_INVALID', 'The dump has a second header.');
-      const plan = plans.get(event.table)!;
-      const count = await loadRows(writer, event.table, plan.table.columns, events.rowsOf(event.table), mode, {
-        signal: options.signal,
-        onProgress: options.onProgress,
-        rowsTotal: header.metadata.rowCounts[event.table],
-        fresh: plan.created || mode === 'replace' || Boolean(options.replaceDatabase),
-        rowsBefore: results.get(event.table)?.rows,
-      });
-      tally(results, plan, count);
-    }
-  }, options.signal);
+  try {
+    await adapter.write(async (writer) => {
+      const ledger = options.ledger && !dryRun ? new LedgerWriter(writer, options.ledger) : undefined;
+      // First: on MySQL creating a table commits, so it cannot follow the first row.
+      await ledger?.prepare((await writer.introspect()).tables);
+      const plans = await prepareTarget(writer, incoming, mode, { replaceDatabase: options.replaceDatabase, dryRun });
+      const merger = mode === 'merge' ? new Merger(writer, incoming, { ...(options.merge ?? { strategies: KEEP_TARGET }), dryRun, signal: options.signal }) : undefined;
+      for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
+      for (;;) {
+        throwIfAborted(options.signal);
+        const event = await events.peek();
+        if (!event) break;
+        if (event.kind !== 'rows') throw new DbPorterError('DUMP_INVALID', 'The dump has a second header.');
+        const plan = plans.get(event.table);
+        if (!plan) {
+          for await (const batch of events.rowsOf(event.table)) void batch; // the dump's ledger, left out
+          continue;
+        }
+        const report = {
+          signal: options.signal,
+          onProgress: options.onProgress,
+          rowsTotal: header.metadata.rowCounts[event.table],
+          fresh: plan.created || mode === 'replace' || Boolean(options.replaceDatabase),
+          rowsBefore: results.get(event.table)?.rows,
+        };
+        if (!merger && !ledger && !dryRun) {
+          // Restores and plain loads: one stream per table through the engine's bulk path.
+          tally(results, plan, await loadRows(writer, event.table, plan.table.columns, events.rowsOf(event.table), mode, report));
+          continue;
+        }
+        for await (const batch of rebatch(events.rowsOf(event.table), MERGE_BATCH_ROWS)) {
+          const count = await loadBatch(writer, plan, batch, { merger, mode, dryRun, fresh: report.fresh, signal: options.signal });
+          await ledger?.record(event.table, count.written);
+          tally(results, plan, count);
+          options.onProgress?.({ table: event.table, rowsDone: results.get(event.table)!.rows, rowsTotal: report.rowsTotal });
+        }
+      }
+      if (dryRun) throw new DryRunDone();
+    }, options.signal);
+  } catch (err) {
+    if (!(err instanceof DryRunDone)) throw err;
+  }
 
-  return { ...summarize(mode, results, started), source: header.metadata.source };
+  return { ...summarize(mode, results, started), source: header.metadata.source, dryRun };
+}
+
+/**
+ * One batch into one table: merged where the table held rows before (merge mode), else inserted.
+ * Returns the counts and the primary keys written, for the ledger.
+ */
+async function loadBatch(
+  writer: Writer,
+  plan: TablePlan,
+  rows: Row[],
+  how: { merger?: Merger; mode: LoadMode; dryRun: boolean; fresh: boolean; signal?: AbortSignal },
+): Promise<{ rows: number; inserted: number; merged: number; written: Row[] }> {
+  const { table } = plan;
+  how.merger?.repoint(table.name, table.columns, rows);
+  if (how.merger && !how.fresh) {
+    const count = await how.merger.mergeBatch(plan.target, table.columns, rows);
+    return { rows: rows.length, ...count };
+  }
+  let inserted = rows.length;
+  if (!how.dryRun) {
+    const onConflict = how.mode === 'merge' && !how.fresh ? 'skip' : 'error';
+    inserted = (await writer.writeRows(table.name, table.columns, batchOf(rows), { onConflict, signal: how.signal })).inserted;
+  }
+  const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
+  const written = how.dryRun || !pk.length || pk.some((p) => p < 0) ? [] : rows.map((r) => pk.map((p) => r[p]));
+  return { rows: rows.length, inserted, merged: 0, written };
 }
 
 /** One event of look-ahead, so that a run of rows for one table can be handed on as one stream. */

@@ -6,7 +6,8 @@ import { DbPorterError } from './errors';
 /**
  * What import and copy share: getting a target ready for incoming tables and writing their rows.
  *
- * merge    inserts new rows; on a primary or unique key collision the existing row stays
+ * merge    inserts new rows; a row that collides on a primary or unique key is merged into the
+ *          existing row by a strategy or resolver (merge/merger.ts); by default the existing row stays
  * replace  empties the incoming tables first, then inserts
  * append   inserts; a collision fails the whole operation
  */
@@ -17,8 +18,11 @@ export interface TableResult {
   table: string;
   /** Rows that came in. */
   rows: number;
-  /** Rows written; in merge mode the rest collided and were skipped. */
+  /** Rows inserted as new rows. */
   inserted: number;
+  /** Rows that collided with a target row and changed it (merge mode). */
+  merged: number;
+  /** Rows that collided and left the target's row as it was. */
   skipped: number;
   created: boolean;
 }
@@ -28,11 +32,15 @@ export interface LoadResult {
   tables: TableResult[];
   rows: number;
   inserted: number;
+  merged: number;
   durationMs: number;
 }
 
 export interface TablePlan {
+  /** The incoming table (as created, when it was). */
   table: Table;
+  /** The table as the target has it, keys and all; the incoming table when it is created. */
+  target: Table;
   created: boolean;
 }
 
@@ -40,9 +48,14 @@ export interface TablePlan {
  * Creates the incoming tables the target lacks, empties them in replace mode, and checks that
  * every incoming column exists in the tables that were already there.
  */
-export async function prepareTarget(writer: Writer, incoming: Table[], mode: LoadMode, options: { replaceDatabase?: boolean } = {}): Promise<Map<string, TablePlan>> {
+export async function prepareTarget(
+  writer: Writer,
+  incoming: Table[],
+  mode: LoadMode,
+  options: { replaceDatabase?: boolean; dryRun?: boolean } = {},
+): Promise<Map<string, TablePlan>> {
   const target = await writer.introspect();
-  if (options.replaceDatabase) {
+  if (options.replaceDatabase && !options.dryRun) {
     // A restore: the target becomes exactly the incoming tables, nothing of what was there stays.
     await writer.dropTables(target.tables.map((t) => t.name));
     target.tables = [];
@@ -62,14 +75,16 @@ export async function prepareTarget(writer: Writer, incoming: Table[], mode: Loa
           `Table "${table.name}" in the target has no column "${missing.name}", which the incoming data has. Add the column to the target table, or import into a database without that table; nothing was written.`,
         );
       }
-      plans.set(table.name, { table, created: false });
+      plans.set(table.name, { table, target: there, created: false });
     } else {
       // A foreign key to a table that exists on neither side cannot be created; the rows still can.
       const creatable = { ...table, foreignKeys: table.foreignKeys.filter((fk) => known.has(fk.references.table)) };
       toCreate.push(creatable);
-      plans.set(table.name, { table: creatable, created: true });
+      plans.set(table.name, { table: creatable, target: creatable, created: true });
     }
   }
+  // A dry run checks what it can and changes nothing: tables it would create count as created.
+  if (options.dryRun) return plans;
   if (toCreate.length) await writer.createTables(toCreate);
   if (mode === 'replace') {
     const toEmpty = incoming.map((t) => t.name).filter((name) => existing.has(name));
@@ -98,11 +113,12 @@ export async function loadRows(
 }
 
 /** Adds one table's counts to the running results (a table may arrive in several runs). */
-export function tally(results: Map<string, TableResult>, plan: TablePlan, count: { rows: number; inserted: number }): void {
-  const r = results.get(plan.table.name) ?? { table: plan.table.name, rows: 0, inserted: 0, skipped: 0, created: plan.created };
+export function tally(results: Map<string, TableResult>, plan: TablePlan, count: { rows: number; inserted: number; merged?: number }): void {
+  const r = results.get(plan.table.name) ?? { table: plan.table.name, rows: 0, inserted: 0, merged: 0, skipped: 0, created: plan.created };
   r.rows += count.rows;
   r.inserted += count.inserted;
-  r.skipped = r.rows - r.inserted;
+  r.merged += count.merged ?? 0;
+  r.skipped = r.rows - r.inserted - r.merged;
   results.set(plan.table.name, r);
 }
 
@@ -113,6 +129,7 @@ export function summarize(mode: LoadMode, results: Map<string, TableResult>, sta
     tables,
     rows: tables.reduce((n, t) => n + t.rows, 0),
     inserted: tables.reduce((n, t) => n + t.inserted, 0),
+    merged: tables.reduce((n, t) => n + t.merged, 0),
     durationMs: Date.now() - started,
   };
 }

@@ -3,6 +3,8 @@ import { loadOrder } from './schema/order';
 import type { Column, DatabaseSchema, Row, Table } from './schema/model';
 import { DbPorterError, throwIfAborted } from './errors';
 import { integerFromString } from './values';
+import { CREATION_COLUMNS, creationColumn } from './schema/conventions';
+import { LEDGER_TABLE, labelledKeys } from './ledger';
 
 /**
  * Partial exports: which rows of which tables make a slice that imports on its own. From the
@@ -15,7 +17,9 @@ export type Selector =
   /** Rows of `table` whose primary key (or `column`, a unique column) is one of `values`. */
   | { kind: 'root'; table: string; column?: string; values: string[] }
   /** Rows created after `since`, per table by its creation-time column. */
-  | { kind: 'since'; since: string; creationColumns?: Record<string, string> };
+  | { kind: 'since'; since: string; creationColumns?: Record<string, string> }
+  /** Rows the import ledger records under one of `labels` (and those ledger rows). */
+  | { kind: 'label'; labels: string[] };
 
 /**
  * The slice, per table, as primary-key tuples: `rows` is everything exported; `owned` the chosen
@@ -26,9 +30,6 @@ export interface Slice {
   rows: Map<string, Row[]>;
   owned: Map<string, Row[]>;
 }
-
-/** Creation-time columns found by convention when the config names none. */
-const CREATION_COLUMNS = ['created_at', 'creation_date', 'created_on', 'created', 'inserted_at', 'create_time', 'date_created', 'createdat', 'creationdate'];
 
 /** Values per IN list: keeps every statement small on every engine. */
 export const KEYS_PER_QUERY = 500;
@@ -89,12 +90,6 @@ function sinceFor(col: Column, since: string): string {
   if (col.type === 'date') return m[1];
   if (col.type === 'timestamptz') return `${m[1]}T${time}${m[3] ?? 'Z'}`;
   return `${m[1]}T${time}`;
-}
-
-export function creationColumn(table: Table, configured?: Record<string, string>): Column | undefined {
-  const name = configured?.[table.name];
-  if (name) return column(table, name);
-  return table.columns.find((c) => CREATION_COLUMNS.includes(c.name.toLowerCase()) && ['timestamp', 'timestamptz', 'date', 'text'].includes(c.type));
 }
 
 export async function selectSlice(reader: Reader, schema: DatabaseSchema, selector: Selector, signal?: AbortSignal): Promise<Slice> {
@@ -181,6 +176,18 @@ export async function selectSlice(reader: Reader, schema: DatabaseSchema, select
       throw new DbPorterError('BAD_ARGUMENT', `No row of "${selector.table}" has ${cols[0].name} ${selector.values.join(', ')}; nothing to export.`);
     }
     await follow(start, 'down');
+  } else if (selector.kind === 'label') {
+    const labelled = await labelledKeys(reader, schema.tables, selector.labels);
+    if (!labelled.size) {
+      throw new DbPorterError('BAD_ARGUMENT', `No rows were imported under the label${selector.labels.length > 1 ? 's' : ''} ${selector.labels.join(', ')}; nothing to export. Imports name their label with --label-name (default: the dump file's name).`);
+    }
+    for (const [name, keys] of labelled) {
+      const plan = planOf(name);
+      const cols = plan.table.primaryKey.map((k) => column(plan.table, k));
+      for (const values of chunks(keys)) start.set(name, [...(start.get(name) ?? []), ...(await take(name, { kind: 'in', columns: cols, values }))]);
+    }
+    const ledger = planOf(LEDGER_TABLE);
+    start.set(LEDGER_TABLE, await take(LEDGER_TABLE, { kind: 'in', columns: [column(ledger.table, 'label')], values: selector.labels.map((l) => [l]) }));
   } else {
     const dated = new Set<string>();
     for (const table of schema.tables) {

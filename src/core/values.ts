@@ -245,6 +245,34 @@ export function canonicalValue(type: PortableType, value: unknown): string {
   }
 }
 
+/**
+ * Orders two non-NULL values of one column (negative when `a` comes first): merging picks the
+ * earlier, later, smaller or larger of two rows by it.
+ */
+export function compareValues(type: PortableType, a: unknown, b: unknown): number {
+  switch (type) {
+    case 'smallint':
+    case 'integer':
+    case 'bigint': {
+      const x = BigInt(a as number | string);
+      const y = BigInt(b as number | string);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 'decimal':
+    case 'real':
+    case 'double':
+      return Number(a) - Number(b);
+    case 'boolean':
+      return Number(a) - Number(b);
+    default: {
+      // Canonical dates, times and UTC timestamps order as text.
+      const x = canonicalValue(type, a);
+      const y = canonicalValue(type, b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  }
+}
+
 /** "10:00:00.500" to "10:00:00.5", "10:00:00.000Z" to "10:00:00Z". */
 function trimFraction(text: string): string {
   return text.replace(/(\.\d*?)0+(?=Z?$)/, '$1').replace(/\.(?=Z?$)/, '');

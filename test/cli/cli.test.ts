@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTestDatabase, requireServer, type TestDatabase } from '../helpers/servers';
 import { loadChinook } from '../helpers/chinook';
+import { LEDGER_TABLE } from '../../src/core/ledger';
 import { checksums, tableNames, tempDir } from '../helpers/data';
 import { sampleTable, writeDump } from '../helpers/dumps';
 
@@ -45,7 +46,9 @@ describe('dbporter command line', function () {
       assert.equal(i.code, 0, i.stderr);
       assert.equal(i.stdout, '');
       assert.match(i.stderr, /Imported 15,607 rows into 11 tables \(merge\)/);
-      assert.deepEqual(await checksums(target.url), await checksums(chinook.url));
+      const { [LEDGER_TABLE]: ledger, ...tables } = await checksums(target.url);
+      assert.deepEqual(tables, await checksums(chinook.url));
+      assert.equal(ledger.rows, 15607, 'the import ledger names every row, under the label standard-input');
     } finally {
       await target.drop();
     }

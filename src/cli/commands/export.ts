@@ -9,7 +9,7 @@ import { configFrom, confirm, openResolved, parse, reporter, type CliContext } f
 import { defaultDumpName, openDestination } from '../io';
 
 export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson] [--indent N] [-v]
-       dbporter export [DEST|-] --root TABLE --id VALUE... | --root TABLE --root-by COLUMN --value V... | --since DATE
+       dbporter export [DEST|-] --root TABLE --id VALUE... | --root TABLE --root-by COLUMN --value V... | --since DATE | --label NAME...
 
 Writes a dump of the database (all tables, or the named ones) to DEST, or to standard output
 for "-". Without DEST the dump goes to dump-<time>.<format> in the working directory.
@@ -24,7 +24,10 @@ the foreign keys, and every row those need, so the slice imports on its own.
   --root TABLE --id V  rows of TABLE by primary key; repeat --id for more
   --root-by COLUMN     with --root and --value V...: rows of TABLE by another unique column
   --since DATE         rows created after DATE (2024-01-01 or 2023-01-01T00:00:00), by each
-                       table's creation-time column (created_at, creation_date, ...)
+                       table's creation-time column (created_at, creation_date, ..., or the
+                       database's "creationColumns" in dbporter.config.json)
+  --label NAME         rows imported under this label (see import --label-name), with their
+                       ledger entries; repeat for more
   --randomize-legacy-ids  replace integer keys below 1,000,000 by random ones of 1,000,000 and up,
                        and rewrite the foreign keys that point at them (recorded in the dump's
                        metadata), so that dumps of two legacy databases merge without collisions
@@ -45,6 +48,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       'root-by': { type: 'string' },
       value: { type: 'string', multiple: true },
       since: { type: 'string' },
+      label: { type: 'string', multiple: true },
       'delete-exported-data': { type: 'boolean' },
       'randomize-legacy-ids': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
@@ -62,9 +66,10 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   if (indent && format === 'ndjson') throw new DbPorterError('BAD_ARGUMENT', '--indent applies to JSON only: NDJSON keeps one row per line.');
 
   if (values['delete-exported-data'] && !select) {
-    throw new DbPorterError('BAD_ARGUMENT', '--delete-exported-data deletes the rows of a partial export: give --root or --since too.');
+    throw new DbPorterError('BAD_ARGUMENT', '--delete-exported-data deletes the rows of a partial export: give --root, --since or --label too.');
   }
   const db = resolveDatabase(values['database-url'], configFrom(values.config));
+  if (select?.kind === 'since') select.creationColumns = db.entry?.creationColumns;
   const adapter = await openResolved(db);
   const dest = openDestination(positionals[0] ?? defaultDumpName(format));
   const progress = reporter(values.verbose);
@@ -99,9 +104,9 @@ export function checkFormat(value: string): DumpFormat {
 }
 
 /** The partial-export selector the flags describe; two selectors at once are refused. */
-function selectorFrom(values: { root?: string; id?: string[]; 'root-by'?: string; value?: string[]; since?: string; table?: string[] }): Selector | undefined {
+function selectorFrom(values: { root?: string; id?: string[]; 'root-by'?: string; value?: string[]; since?: string; label?: string[]; table?: string[] }): Selector | undefined {
   const root = values.root !== undefined || values.id !== undefined || values['root-by'] !== undefined || values.value !== undefined;
-  const chosen = [root && '--root', values.since !== undefined && '--since', values.table?.length && '--table'].filter(Boolean);
+  const chosen = [root && '--root', values.since !== undefined && '--since', values.label?.length && '--label', values.table?.length && '--table'].filter(Boolean);
   if (chosen.length > 1) {
     throw new DbPorterError(
       'BAD_ARGUMENT',
@@ -109,6 +114,7 @@ function selectorFrom(values: { root?: string; id?: string[]; 'root-by'?: string
     );
   }
   if (values.since !== undefined) return { kind: 'since', since: values.since };
+  if (values.label?.length) return { kind: 'label', labels: values.label };
   if (!root) return undefined;
   if (!values.root) throw new DbPorterError('BAD_ARGUMENT', '--id, --root-by and --value need --root TABLE.');
   if (values['root-by']) {

@@ -1,7 +1,10 @@
-import { importDump } from '../../core/import';
+import * as path from 'node:path';
+import { importDump, type ImportOptions } from '../../core/import';
+import { loadResolver } from '../../core/merge/resolver';
+import { STRATEGY_HELP, strategiesFrom } from '../../core/merge/strategy';
 import { formatFromPath } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
-import { LOAD_MODES, type LoadMode, type LoadResult } from '../../core/load';
+import { LOAD_MODES, type LoadMode, type LoadResult, type TableResult } from '../../core/load';
 import { resolveDatabase } from '../../core/config';
 import { withSnapshot } from '../../core/backup';
 import { configFrom, openResolved, parse, reporter, type CliContext } from '../context';
@@ -9,15 +12,28 @@ import { openSource } from '../io';
 import { checkFormat } from './export';
 
 export const usage = `Usage: dbporter import [SRC|-] --database-url URL [--format json|ndjson] [--mode merge|replace|append] [-v]
+       dbporter import SRC --on-conflict [TABLE=]STRATEGY... | --conflict-resolver MODULE  [--dry-run]
 
 Reads a dump from SRC (or standard input for "-") into the database, creating missing tables.
 All or nothing: on any error or Ctrl-C the database is left as it was. A snapshot (a full backup)
 of the database is taken first, in its backup folder, and named on stderr.
-  --mode merge         insert new rows, keep existing rows on a key collision (default)
+  --mode merge         insert new rows, merge rows that collide with existing ones on a primary
+                       or unique key (default)
   --mode replace       empty the dump's tables first (alias: --truncate)
   --mode append        insert, and fail on a key collision (alias: --no-truncate)
   --format F           json (default, or from SRC's extension) or ndjson
-  -v, --verbose        say more`;
+  -v, --verbose        say more, per table
+Merging (a collision keeps the target's primary key, the earliest creation and latest update time;
+rows that referenced a merged row are re-pointed to the row it merged into):
+  --on-conflict S      ${STRATEGY_HELP};
+                       for every table, or TABLE=S for one (repeatable); default keep, or the
+                       database's "onConflict" in dbporter.config.json
+  --conflict-resolver M  a JavaScript module (path or package) exporting a class with
+                       async resolve(table, targetRow, incomingRow) -> "target" | "incoming" | { row }
+  --dry-run            report per table what would be inserted, merged and skipped; write nothing
+Import ledger (table dbporter_imported in the database, read by export --label):
+  --label-name NAME    the label the imported rows are recorded under (default: SRC's base name)
+  --keep-import-metadata  also import the ledger rows the dump itself carries`;
 
 export async function run(args: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parse(
@@ -28,6 +44,11 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       mode: { type: 'string' },
       truncate: { type: 'boolean' },
       'no-truncate': { type: 'boolean' },
+      'on-conflict': { type: 'string', multiple: true },
+      'conflict-resolver': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'label-name': { type: 'string' },
+      'keep-import-metadata': { type: 'boolean' },
     },
     usage,
   );
@@ -37,21 +58,38 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const format = checkFormat(values.format ?? (src !== '-' ? formatFromPath(src) : 'json'));
   const mode = modeFrom(values.mode, values.truncate, values['no-truncate']);
 
-  const source = openSource(src);
+  const merging = values['on-conflict'] !== undefined || values['conflict-resolver'] !== undefined;
+  if (merging && mode !== 'merge') throw new DbPorterError('BAD_ARGUMENT', `--on-conflict and --conflict-resolver settle collisions in merge mode; --mode ${mode} does not merge.`);
   const db = resolveDatabase(values['database-url'], configFrom(values.config));
+  const strategies = strategiesFrom(db.entry?.onConflict, values['on-conflict']);
+  const resolver = values['conflict-resolver'] ? await loadResolver(values['conflict-resolver'], process.cwd()) : undefined;
+  const options: ImportOptions = {
+    format,
+    mode,
+    merge: { strategies, resolver, creationColumns: db.entry?.creationColumns, updateColumns: db.entry?.updateColumns },
+    dryRun: values['dry-run'],
+    ledger: { label: values['label-name'] ?? labelFrom(src), ...(src !== '-' ? { sourceFile: path.basename(src) } : {}) },
+    keepImportMetadata: values['keep-import-metadata'],
+    signal: ctx.signal,
+  };
+  const source = openSource(src);
   const progress = reporter(values.verbose);
+  const run = async () => {
+    const adapter = await openResolved(db);
+    try {
+      if (values.verbose) ctx.log(`${options.dryRun ? 'Dry run: importing' : 'Importing'} ${src === '-' ? 'standard input' : src} into ${adapter.description} (${mode})`);
+      return await importDump(adapter, source, { ...options, onProgress: progress.update });
+    } finally {
+      await adapter.close();
+    }
+  };
   try {
-    const result = await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the import: ${f}`) }, async () => {
-      const adapter = await openResolved(db);
-      try {
-        if (values.verbose) ctx.log(`Importing ${src === '-' ? 'standard input' : src} into ${adapter.description} (${mode})`);
-        return await importDump(adapter, source, { format, mode, signal: ctx.signal, onProgress: progress.update });
-      } finally {
-        await adapter.close();
-      }
-    });
+    // A dry run writes nothing, so it needs no snapshot.
+    const result = options.dryRun
+      ? await run()
+      : await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the import: ${f}`) }, run);
     progress.done();
-    ctx.log(summary('Imported', result, values.verbose));
+    ctx.log(options.dryRun ? dryRunReport(result) : summary('Imported', result, values.verbose));
   } catch (err) {
     progress.done();
     throw err;
@@ -68,17 +106,31 @@ export function modeFrom(mode: string | undefined, truncate: boolean | undefined
   return value as LoadMode;
 }
 
+/** The label of an import by default: the dump file's name without its extension. */
+function labelFrom(src: string): string {
+  return src === '-' ? 'standard-input' : path.basename(src).replace(/\.(ndjson|json|zip)$/i, '') || 'import';
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
 export function summary(verb: string, result: LoadResult, verbose: boolean | undefined): string {
-  const skipped = result.rows - result.inserted;
+  const skipped = result.rows - result.inserted - result.merged;
   const lines = [
-    `${verb} ${result.inserted.toLocaleString('en-US')} rows into ${result.tables.length} tables (${result.mode})${
-      skipped ? `, kept ${skipped.toLocaleString('en-US')} existing rows on key collisions` : ''
+    `${verb} ${count(result.inserted)} rows into ${result.tables.length} tables (${result.mode})${result.merged ? `, merged ${count(result.merged)} into existing rows` : ''}${
+      skipped ? `, kept ${count(skipped)} existing rows on key collisions` : ''
     } in ${(result.durationMs / 1000).toFixed(1)} s.`,
   ];
-  if (verbose) {
-    for (const t of result.tables) {
-      lines.push(`  ${t.table}: ${t.inserted} inserted${t.skipped ? `, ${t.skipped} skipped` : ''}${t.created ? ' (table created)' : ''}`);
-    }
-  }
+  if (verbose) lines.push(...result.tables.map(tableLine));
   return lines.join('\n');
+}
+
+function tableLine(t: TableResult): string {
+  return `  ${t.table}: ${count(t.inserted)} inserted${t.merged ? `, ${count(t.merged)} merged` : ''}${t.skipped ? `, ${count(t.skipped)} skipped` : ''}${t.created ? ' (table created)' : ''}`;
+}
+
+function dryRunReport(result: LoadResult): string {
+  return [
+    `Dry run (${result.mode}), nothing written: ${count(result.inserted)} rows would be inserted, ${count(result.merged)} merged into existing rows, ${count(result.rows - result.inserted - result.merged)} skipped.`,
+    ...result.tables.map(tableLine),
+  ].join('\n');
 }

@@ -71,6 +71,14 @@ export interface Writer {
    * unit's transaction on SQLite and PostgreSQL; on MySQL each DDL statement commits as it runs.
    */
   execute(sql: string): Promise<void>;
+  /** Reads the rows `where` picks, as this unit sees them (its own writes included): merging looks up collisions with it. */
+  rows(table: string, columns: Column[], where: RowFilter, signal?: AbortSignal): AsyncIterable<Row[]>;
+  /**
+   * Sets the values of existing rows, found by their `key` columns: each row holds values for
+   * `columns` (key columns among them), and every other column of `columns` is overwritten. One
+   * set-based statement per call where the engine allows it. Returns how many rows changed.
+   */
+  updateRows(table: string, columns: Column[], key: string[], rows: Row[]): Promise<number>;
   /**
    * Writes rows whose values follow `columns`. On a primary or unique key collision `skip`
    * keeps the existing row; `error` fails the whole unit.

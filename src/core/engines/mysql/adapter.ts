@@ -1,4 +1,5 @@
 import mysql from 'mysql2';
+import { batchOf } from '../../batches';
 import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
@@ -186,7 +187,7 @@ export class MysqlAdapter implements Adapter {
     }
   }
 
-  private async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
+  async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
     const converters = columns.map(fromMysql);
     const filter = whereSql(where, quoteMysql, (column, v) => this.conn.escape(v === null ? null : toMysql(column)(v)));
     const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}${filter}`;
@@ -312,6 +313,26 @@ class MysqlWriteUnit {
         await this.begin();
         this.written.add(table);
         return this.writeRows(table, columns, batches, options);
+      },
+      rows: (table, columns, where, signal) => this.db.rows(table, columns, signal, where),
+      updateRows: async (table, columns, key, rows) => {
+        const set = columns.filter((c) => !key.includes(c.name)).map((c) => `t.${quoteMysql(c.name)} = s.${quoteMysql(c.name)}`);
+        if (!rows.length || !set.length) return 0;
+        await this.begin();
+        this.written.add(table);
+        // A TEMPORARY table does not commit the transaction the way other DDL does.
+        const stage = quoteMysql(`dbporter_update_${table}`.slice(0, 64));
+        await this.db.execute(`CREATE TEMPORARY TABLE ${stage} SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)} LIMIT 0`);
+        try {
+          await this.writeRows(`dbporter_update_${table}`.slice(0, 64), columns, batchOf(rows), { onConflict: 'error' });
+          const match = key.map((k) => `t.${quoteMysql(k)} = s.${quoteMysql(k)}`).join(' AND ');
+          const result = await this.db.execute<{ affectedRows: number }>(`UPDATE ${quoteMysql(table)} t JOIN ${stage} s ON ${match} SET ${set.join(', ')}`);
+          return result.affectedRows;
+        } catch (err) {
+          throw err instanceof DbPorterError ? err : rowsError(table, err);
+        } finally {
+          await this.db.execute(`DROP TEMPORARY TABLE IF EXISTS ${stage}`).catch(() => undefined);
+        }
       },
     };
   }

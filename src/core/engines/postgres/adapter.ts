@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { batchOf } from '../../batches';
 import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
@@ -306,6 +307,27 @@ export class PostgresAdapter implements Adapter {
       writeRows: (table, columns, batches, options) => {
         written.add(table);
         return this.writeRows(table, columns, batches, options);
+      },
+      rows: (table, columns, where, signal) => this.rows(table, columns, signal, where),
+      updateRows: async (table, columns, key, rows) => {
+        const set = columns.filter((c) => !key.includes(c.name)).map((c) => `${quotePostgres(c.name)} = s.${quotePostgres(c.name)}`);
+        if (!rows.length || !set.length) return 0;
+        written.add(table);
+        // The new values load by COPY into a bare copy of the columns, then one UPDATE ... FROM joins them in.
+        const stage = `dbporter_update_${table}`.slice(0, 63);
+        await this.query(
+          `CREATE TEMP TABLE ${quotePostgres(stage)} ON COMMIT DROP AS SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)} WITH NO DATA`,
+        );
+        await this.writeRows(stage, columns, batchOf(rows), { onConflict: 'error' });
+        const match = key.map((k) => `t.${quotePostgres(k)} = s.${quotePostgres(k)}`).join(' AND ');
+        try {
+          const result = await this.client.query(`UPDATE ${quotePostgres(table)} t SET ${set.join(', ')} FROM ${quotePostgres(stage)} s WHERE ${match}`);
+          return result.rowCount ?? 0;
+        } catch (err) {
+          throw this.rowsError(table, err);
+        } finally {
+          await this.client.query(`DROP TABLE IF EXISTS ${quotePostgres(stage)}`).catch(() => undefined);
+        }
       },
     };
   }

@@ -386,6 +386,34 @@ export class SqliteAdapter implements Adapter {
         written.add(table);
         return this.writeRows(table, columns, batches, options);
       },
+      rows: (table, columns, where, signal) => this.rows(table, columns, signal, where),
+      updateRows: async (table, columns, key, rows) => {
+        const set = columns.filter((c) => !key.includes(c.name));
+        if (!rows.length || !set.length) return 0;
+        written.add(table);
+        // In-process: a prepared statement per row costs what one set-based statement would.
+        const order = [...set, ...key.map((k) => columns.find((c) => c.name === k)!)];
+        const positions = order.map((c) => columns.indexOf(c));
+        const converters = order.map((c) => toSqlite(c.type));
+        const stmt = this.db.prepare(
+          `UPDATE ${quoteSqlite(table)} SET ${set.map((c) => `${quoteSqlite(c.name)} = ?`).join(', ')} WHERE ${key.map((k) => `${quoteSqlite(k)} = ?`).join(' AND ')}`,
+        );
+        let changed = 0;
+        try {
+          rows.forEach((row, n) => {
+            const values = positions.map((p, i) => (row[p] === null ? null : converters[i](row[p])));
+            try {
+              stmt.run(values as never);
+            } catch (err) {
+              throw rowError(table, n + 1, columns, row, err);
+            }
+            changed += this.db.getRowsModified();
+          });
+        } finally {
+          stmt.free();
+        }
+        return changed;
+      },
     };
   }
 
