@@ -5,12 +5,13 @@
 //     ingest   psql \copy FROM csv        vs  dbporter copy sqlite → postgres   (target ≤ 1.5×)
 //     promote  pgloader sqlite → postgres vs  dbporter copy sqlite → postgres   (target ≤ 0.5×)
 //     export   psql \copy (…) TO csv      vs  dbporter export postgres → ndjson (target ≤ 3×, peak RSS < 200 MB)
-//   plus, for reference: MariaDB LOAD DATA vs dbporter copy sqlite → mysql, and a JSON export.
+//   plus, for reference: MariaDB LOAD DATA vs dbporter copy sqlite → mysql, and a JSON export;
+//   and a merge: 100,000 incoming rows into a table of 100,000, 10% of them colliding, per engine.
 //
 // Each case runs --repeat times (default 3) after a CHECKPOINT, so one case does not pay for the
 // previous case's dirty pages, and the median run counts. Results are printed and written to
 // bench/results/latest.json and latest.md.
-// Options: --rows N (default 1000000), --repeat N. Servers: DBPORTER_BENCH_PG_URL, DBPORTER_BENCH_MYSQL_URL.
+// Options: --rows N (default 1000000), --repeat N, --cases pg,mysql,merge (default all). Servers: DBPORTER_BENCH_PG_URL, DBPORTER_BENCH_MYSQL_URL.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '3' }, cases: { type: 'string', default: 'pg,mysql,merge' } },
+});
+const want = (group) => values.cases.split(',').includes(group);
 const rows = Number(values.rows);
 const repeat = Math.max(1, Number(values.repeat));
 const tmp = path.join(root, 'bench/tmp');
@@ -32,7 +36,7 @@ fs.mkdirSync(results, { recursive: true });
 
 const dbFile = path.join(tmp, `bench-${rows}.db`);
 const csvFile = path.join(tmp, `bench-${rows}.csv`);
-if (!fs.existsSync(dbFile) || !fs.existsSync(csvFile)) {
+if ((want('pg') || want('mysql')) && (!fs.existsSync(dbFile) || !fs.existsSync(csvFile))) {
   console.error(`Generating ${rows.toLocaleString('en-US')} rows into ${path.relative(root, dbFile)} and its CSV ...`);
   await generate(dbFile, rows, 42, csvFile);
 }
@@ -96,7 +100,7 @@ const BENCH_TABLE_MY = `CREATE TABLE bench (id BIGINT AUTO_INCREMENT PRIMARY KEY
   payload JSON, digest LONGBLOB) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`;
 
 const cases = [];
-function record(name, ours, native, nativeName, target) {
+function record(name, ours, native, nativeName, target, rowsMoved = rows) {
   const ratio = native ? ours.seconds / native.seconds : undefined;
   const row = {
     case: name,
@@ -104,7 +108,7 @@ function record(name, ours, native, nativeName, target) {
     native: nativeName,
     nativeSeconds: native ? round(native.seconds) : null,
     ratio: ratio !== undefined ? round(ratio) : null,
-    rowsPerSecond: Math.round(rows / ours.seconds),
+    rowsPerSecond: Math.round(rowsMoved / ours.seconds),
     peakRssMb: Math.round(ours.peakMb),
     target: target?.text ?? '',
     met: target ? target.check(ratio, ours) : null,
@@ -114,6 +118,7 @@ function record(name, ours, native, nativeName, target) {
 }
 const round = (n) => Math.round(n * 100) / 100;
 
+if (want('pg')) {
 console.error(`\nPostgreSQL (${pgAdmin.host}), ${rows.toLocaleString('en-US')} rows`);
 const pgIngest = await timed(
   () => {
@@ -165,8 +170,9 @@ for (const [format, file] of [['NDJSON', ndjsonOut], ['JSON', jsonOut]]) {
 execFileSync(...psql(pgAdmin.toString(), '-c', 'DROP DATABASE IF EXISTS dbporter_bench_import WITH (FORCE)'));
 for (const f of [csvOut, ndjsonOut, jsonOut]) fs.rmSync(f, { force: true });
 execFileSync(...psql(pgAdmin.toString(), '-c', 'DROP DATABASE IF EXISTS dbporter_bench_native WITH (FORCE)', '-c', 'DROP DATABASE IF EXISTS dbporter_bench_copy WITH (FORCE)'));
+}
 
-if (has('mariadb')) {
+if (want('mysql') && has('mariadb')) {
   console.error(`\nMariaDB (${myAdmin.host})`);
   const loadData = await timed(() => {
     recreateMy('dbporter_bench_native');
@@ -178,6 +184,39 @@ if (has('mariadb')) {
   const ourMy = await timed(() => recreateMy('dbporter_bench_copy'), process.execPath, [CLI, 'copy', '--from', sqliteUrl, '--to', myUrl('dbporter_bench_copy')]);
   record('copy SQLite → MySQL', ourMy, loadData, 'LOAD DATA LOCAL INFILE');
   execFileSync('mariadb', ['-h', myAdmin.hostname, '-u', myAdmin.username || 'root', '-e', 'DROP DATABASE dbporter_bench_native; DROP DATABASE dbporter_bench_copy']);
+}
+
+if (want('merge')) {
+  // Target: ids 1..100,000. Incoming: ids 90,001..190,000 from another seed, so 10,000 collide
+  // (by primary key) and differ; the later created_at wins. No native tool merges: no ratio.
+  const mergeRows = 100_000;
+  const targetDb = path.join(tmp, 'merge-target.db');
+  const incomingDb = path.join(tmp, 'merge-incoming.db');
+  const incomingDump = path.join(tmp, 'merge-incoming.ndjson');
+  if (!fs.existsSync(targetDb)) await generate(targetDb, mergeRows, 42);
+  if (!fs.existsSync(incomingDb)) await generate(incomingDb, mergeRows, 7, undefined, mergeRows - mergeRows / 10 + 1);
+  execFileSync(process.execPath, [CLI, 'export', incomingDump, '--database-url', `sqlite:${incomingDb}`], { stdio: 'ignore' });
+  const scratch = path.join(tmp, 'merge-scratch.db');
+  const engines = [
+    ['SQLite', () => fs.copyFileSync(targetDb, scratch), `sqlite:${scratch}`],
+    ['PostgreSQL', () => {
+      recreatePg('dbporter_bench_merge');
+      execFileSync(process.execPath, [CLI, 'copy', '--from', `sqlite:${targetDb}`, '--to', pgUrl('dbporter_bench_merge')], { stdio: 'ignore' });
+    }, pgUrl('dbporter_bench_merge')],
+    ...(has('mariadb') ? [['MySQL', () => {
+      recreateMy('dbporter_bench_merge');
+      execFileSync(process.execPath, [CLI, 'copy', '--from', `sqlite:${targetDb}`, '--to', myUrl('dbporter_bench_merge')], { stdio: 'ignore' });
+    }, myUrl('dbporter_bench_merge')]] : []),
+  ];
+  console.error(`\nMerge: ${mergeRows.toLocaleString('en-US')} rows into ${mergeRows.toLocaleString('en-US')}, 10% colliding`);
+  for (const [name, prepare, url] of engines) {
+    const ours = await timed(prepare, process.execPath, [CLI, 'import', incomingDump, '--database-url', url, '--on-conflict', 'later:created_at'], { cwd: tmp });
+    record(`merge 100k into 100k (10% collide) → ${name}`, ours, undefined, '—', undefined, mergeRows);
+  }
+  execFileSync(...psql(pgAdmin.toString(), '-c', 'DROP DATABASE IF EXISTS dbporter_bench_merge WITH (FORCE)'));
+  if (has('mariadb')) execFileSync('mariadb', ['-h', myAdmin.hostname, '-u', myAdmin.username || 'root', '-e', 'DROP DATABASE IF EXISTS dbporter_bench_merge']);
+  for (const f of [scratch, incomingDump]) fs.rmSync(f, { force: true });
+  fs.rmSync(path.join(tmp, '.dbporter'), { recursive: true, force: true });
 }
 
 const report = { when: new Date().toISOString(), rows, repeat, node: process.version, cases };

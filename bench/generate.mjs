@@ -33,8 +33,11 @@ function csvField(v) {
   return String(v);
 }
 
-/** Writes the table to `file` (SQLite) and, when `csvFile` is given, the same rows as CSV. */
-export async function generate(file, rows, seed = 42, csvFile) {
+/**
+ * Writes the table to `file` (SQLite) and, when `csvFile` is given, the same rows as CSV. Ids run
+ * from `firstId`: two tables whose ids overlap collide where a merge benchmark wants them to.
+ */
+export async function generate(file, rows, seed = 42, csvFile, firstId = 1) {
   const SQL = await initSqlJs();
   const db = new SQL.Database();
   db.run(`CREATE TABLE bench (${BENCH_COLUMNS})`);
@@ -45,7 +48,7 @@ export async function generate(file, rows, seed = 42, csvFile) {
   const csv = csvFile ? fs.openSync(csvFile, 'w') : undefined;
   let csvChunk = '';
   db.run('BEGIN');
-  for (let i = 1; i <= rows; i++) {
+  for (let i = firstId; i < firstId + rows; i++) {
     const created = new Date((start + Math.floor(rnd() * 300_000_000)) * 1000).toISOString().slice(0, 19).replace('T', ' ');
     const row = [
       i,

@@ -8,7 +8,7 @@ import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResu
 import { LEDGER_TABLE, LedgerWriter, type LedgerContext } from './ledger';
 import { Merger, MERGE_BATCH_ROWS, type MergeOptions } from './merge/merger';
 import { KEEP_TARGET } from './merge/strategy';
-import { batchOf, rebatch } from './batches';
+import { rebatch } from './batches';
 import type { Writer } from './engines/adapter';
 
 export interface ImportOptions extends OperationOptions {
@@ -76,16 +76,18 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
           fresh: plan.created || mode === 'replace' || Boolean(options.replaceDatabase),
           rowsBefore: results.get(event.table)?.rows,
         };
-        if (!merger && !ledger && !dryRun) {
-          // Restores and plain loads: one stream per table through the engine's bulk path.
-          tally(results, plan, await loadRows(writer, event.table, plan.table.columns, events.rowsOf(event.table), mode, report));
-          continue;
-        }
-        for await (const batch of rebatch(events.rowsOf(event.table), MERGE_BATCH_ROWS)) {
-          const count = await loadBatch(writer, plan, batch, { merger, mode, dryRun, fresh: report.fresh, signal: options.signal });
-          await ledger?.record(event.table, count.written);
-          tally(results, plan, count);
-          options.onProgress?.({ table: event.table, rowsDone: results.get(event.table)!.rows, rowsTotal: report.rowsTotal });
+        const rows = events.rowsOf(event.table);
+        if (merger && !report.fresh) {
+          // The table held rows before: look up collisions and merge, a batch at a time.
+          for await (const batch of rebatch(rows, MERGE_BATCH_ROWS)) {
+            merger.repoint(event.table, plan.table.columns, batch);
+            const count = await merger.mergeBatch(plan.target, plan.table.columns, batch);
+            await ledger?.record(event.table, count.written);
+            tally(results, plan, { rows: batch.length, ...count });
+            options.onProgress?.({ table: event.table, rowsDone: results.get(event.table)!.rows, rowsTotal: report.rowsTotal });
+          }
+        } else {
+          await insertRows(writer, plan, rows, { ...report, mode, merger, ledger, dryRun }, (count) => tally(results, plan, count));
         }
       }
       if (dryRun) throw new DryRunDone();
@@ -97,30 +99,53 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
   return { ...summarize(mode, results, started), source: header.metadata.source, dryRun };
 }
 
+/** Rows per stream into the bulk path before the ledger records their keys: bounds the keys held. */
+const SEGMENT_ROWS = 100_000;
+
 /**
- * One batch into one table: merged where the table held rows before (merge mode), else inserted.
- * Returns the counts and the primary keys written, for the ledger.
+ * Rows that cannot collide with earlier ones (or must not: append mode) go through the engine's
+ * bulk path as a stream, in segments; after each one the ledger records the keys it brought in.
  */
-async function loadBatch(
+async function insertRows(
   writer: Writer,
   plan: TablePlan,
-  rows: Row[],
-  how: { merger?: Merger; mode: LoadMode; dryRun: boolean; fresh: boolean; signal?: AbortSignal },
-): Promise<{ rows: number; inserted: number; merged: number; written: Row[] }> {
+  rows: AsyncIterable<Row[]>,
+  how: Parameters<typeof loadRows>[5] & { mode: LoadMode; merger?: Merger; ledger?: LedgerWriter; dryRun: boolean },
+  tallied: (count: { rows: number; inserted: number }) => void,
+): Promise<void> {
   const { table } = plan;
-  how.merger?.repoint(table.name, table.columns, rows);
-  if (how.merger && !how.fresh) {
-    const count = await how.merger.mergeBatch(plan.target, table.columns, rows);
-    return { rows: rows.length, ...count };
-  }
-  let inserted = rows.length;
-  if (!how.dryRun) {
-    const onConflict = how.mode === 'merge' && !how.fresh ? 'skip' : 'error';
-    inserted = (await writer.writeRows(table.name, table.columns, batchOf(rows), { onConflict, signal: how.signal })).inserted;
-  }
   const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
-  const written = how.dryRun || !pk.length || pk.some((p) => p < 0) ? [] : rows.map((r) => pk.map((p) => r[p]));
-  return { rows: rows.length, inserted, merged: 0, written };
+  const keyed = pk.length > 0 && pk.every((p) => p >= 0);
+  const it = rows[Symbol.asyncIterator]();
+  let done = false;
+  let before = how.rowsBefore ?? 0;
+  while (!done) {
+    const keys: Row[] = [];
+    let taken = 0;
+    const segment = async function* () {
+      while (taken < SEGMENT_ROWS) {
+        const next = await it.next();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        how.merger?.repoint(table.name, table.columns, next.value);
+        if (how.ledger && keyed) for (const r of next.value) keys.push(pk.map((p) => r[p]));
+        taken += next.value.length;
+        yield next.value;
+      }
+    };
+    let count: { rows: number; inserted: number };
+    if (how.dryRun) {
+      for await (const batch of segment()) void batch;
+      count = { rows: taken, inserted: taken };
+    } else {
+      count = await loadRows(writer, table.name, table.columns, segment(), how.mode, { ...how, rowsBefore: before });
+    }
+    await how.ledger?.record(table.name, keys);
+    before += count.rows;
+    tallied(count);
+  }
 }
 
 /** One event of look-ahead, so that a run of rows for one table can be handed on as one stream. */

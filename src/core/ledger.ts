@@ -8,6 +8,8 @@ import { batchOf } from './batches';
  * The import ledger: a table in the target that records, for every import, which rows it brought
  * in (label, table, primary key, source file, time). Exports by --label read it back. Rows are
  * named by their primary key in the target, after merging; tables without one are not recorded.
+ * A run of consecutive integer keys takes one ledger row (row_key its first key, last_key its
+ * last), so that the ledger of a million-row import is a few rows, not a second million.
  */
 export const LEDGER_TABLE = 'dbporter_imported';
 
@@ -20,6 +22,7 @@ export const ledgerTable: Table = {
     text('label', 200),
     text('table_name', 128),
     text('row_key', 400),
+    { name: 'last_key', type: 'text', length: 400, nullable: true },
     { name: 'source_file', type: 'text', length: 1000, nullable: true },
     { name: 'imported_at', type: 'timestamptz', nullable: false },
   ],
@@ -76,10 +79,28 @@ export class LedgerWriter {
   async record(table: string, keys: Row[]): Promise<void> {
     if (!keys.length) return;
     if (!this.ready) throw new Error('LedgerWriter.prepare() must run before record()');
-    const rows = keys.map((k) => [this.context.label, table, rowKey(k), this.context.sourceFile ?? null, this.importedAt]);
+    const rows = runsOf(keys).map(([first, last]) => [this.context.label, table, rowKey(first), last ? rowKey(last) : null, this.context.sourceFile ?? null, this.importedAt]);
     // A row imported again under the same label keeps its first entry.
     await this.writer.writeRows(LEDGER_TABLE, ledgerTable.columns, batchOf(rows), { onConflict: 'skip' });
   }
+}
+
+/** Keys as ledger entries: runs of consecutive integers as [first, last], any other key alone. */
+function runsOf(keys: Row[]): Array<[Row, Row | undefined]> {
+  const integers: number[] = [];
+  const out: Array<[Row, Row | undefined]> = [];
+  for (const k of keys) {
+    if (k.length === 1 && Number.isSafeInteger(k[0])) integers.push(k[0] as number);
+    else out.push([k, undefined]);
+  }
+  integers.sort((a, b) => a - b);
+  for (let i = 0; i < integers.length; ) {
+    let j = i;
+    while (j + 1 < integers.length && integers[j + 1] <= integers[j] + 1) j++;
+    out.push([[integers[i]], j > i ? [integers[j]] : undefined]);
+    i = j + 1;
+  }
+  return out;
 }
 
 /** Per table, the primary keys of the rows imported under any of `labels`. */
@@ -89,15 +110,18 @@ export async function labelledKeys(reader: Reader, tables: Table[], labels: stri
   if (!ledger) {
     throw new DbPorterError('BAD_ARGUMENT', `This database has no ${LEDGER_TABLE} table, so no rows were imported into it under a label; --label has nothing to select.`);
   }
-  const columns = ['label', 'table_name', 'row_key'].map((n) => ledger.columns.find((c) => c.name === n)!);
+  const columns = ['label', 'table_name', 'row_key', 'last_key'].map((n) => ledger.columns.find((c) => c.name === n)!);
+  if (columns.some((c) => !c)) throw new DbPorterError('UNSUPPORTED', `The ${LEDGER_TABLE} table of this database lacks columns DB Porter writes (label, table_name, row_key, last_key); it was not made by this version.`);
   const out = new Map<string, Row[]>();
   for await (const batch of reader.rows(LEDGER_TABLE, columns, undefined, { kind: 'in', columns: [columns[0]], values: labels.map((l) => [l]) })) {
-    for (const [, tableName, key] of batch as [string, string, string][]) {
+    for (const [, tableName, key, last] of batch as [string, string, string, string | null][]) {
       const table = byName.get(tableName);
       if (!table || !table.primaryKey.length) continue;
       const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
       const list = out.get(tableName) ?? [];
-      list.push(parseRowKey(key, keyColumns));
+      const first = parseRowKey(key, keyColumns);
+      if (last === null) list.push(first);
+      else for (let k = Number(first[0]), end = Number(parseRowKey(last, keyColumns)[0]); k <= end; k++) list.push([k]);
       out.set(tableName, list);
     }
   }
