@@ -1,7 +1,7 @@
 import type { Adapter } from './engines/adapter';
 import { fileColumnKey, type ResolvedDatabase } from './config';
 import { exportDatabase, exportedRows, type ExportOptions, type ExportPlan, type ExportResult } from './export';
-import { throwIfAborted } from './errors';
+import { DbPorterError, throwIfAborted } from './errors';
 import { ArchiveWriter } from './archive/writer';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, DUMP_ENTRY, FILES_PREFIX, type Manifest } from './archive/manifest';
 import { describeRow, filesOfValue, relatedColumns, type RelatedColumn } from './related-files';
@@ -58,8 +58,18 @@ export async function exportArchive(
     return { ...result, file: destination, files: carried.files, manifest };
   } catch (err) {
     await archive.abort();
-    throw err;
+    throw fileTrouble(err) ?? err;
   }
+}
+
+/** Files are read only when their turn in the archive comes; one may have gone or changed by then. */
+function fileTrouble(err: unknown): DbPorterError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof DbPorterError || !e.syscall || !e.path) return undefined;
+  return new DbPorterError(
+    'FILE_CHANGED',
+    `${e.path} could not be read while it was being archived (${e.code ?? e.message}); it changed during the export. Nothing was exported; run it again.`,
+  );
 }
 
 interface Carried {

@@ -19,6 +19,8 @@ export interface RelatedColumn {
   /** The root as configured, and as an absolute path. */
   root: string;
   rootDir: string;
+  /** The root with symbolic links resolved, once a value has needed it. */
+  realRoot?: string;
 }
 
 /** The configured file columns that belong to `tables`; a name that matches nothing in the database is refused. */
@@ -99,7 +101,7 @@ export function filesOfValue(related: RelatedColumn, value: unknown, row: () => 
       `${where()} names "${value}", but there is no file or folder ${file}. Put the file back or fix the row; nothing was exported.`,
     );
   }
-  const realRoot = fs.realpathSync(related.rootDir);
+  const realRoot = (related.realRoot ??= fs.realpathSync(related.rootDir));
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
     throw new DbPorterError(
       'BAD_VALUE',
