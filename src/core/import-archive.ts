@@ -75,12 +75,8 @@ export class DumpArchive {
     const staged: Staged[] = [];
     let done = false;
     try {
-      let filesKept = 0;
-      for (const placement of this.placements) {
-        const s = await this.stage(placement, mode, options.signal);
-        staged.push(s);
-        filesKept += s.kept;
-      }
+      for (const placement of this.placements) await this.stage(placement, mode, staged, options.signal);
+      const filesKept = staged.reduce((n, s) => n + s.kept, 0);
       const dump = await this.reader.openGzipEntry(DUMP_ENTRY);
       const result = await importDump(adapter, dump, { ...options, format: 'ndjson' });
       const files = moveIntoPlace(staged);
@@ -99,12 +95,16 @@ export class DumpArchive {
     this.reader.close();
   }
 
-  /** Writes a folder's files into a hidden folder beside its root; checks each destination first. */
-  private async stage(placement: Placement, mode: LoadMode, signal?: AbortSignal): Promise<Staged> {
+  /**
+   * Writes a folder's files into a hidden folder beside its root, checking each destination first.
+   * The folder joins `into` before its first file, so that it is cleaned up whatever happens.
+   */
+  private async stage(placement: Placement, mode: LoadMode, into: Staged[], signal?: AbortSignal): Promise<void> {
     const { root } = placement;
     const dir = temporaryPathFor(root);
     const madeFolder = fs.mkdirSync(path.dirname(root), { recursive: true });
     const staged: Staged = { root, dir, madeFolder, files: [], kept: 0 };
+    into.push(staged);
     fs.mkdirSync(dir);
     for (const name of placement.entries) {
       throwIfAborted(signal);
@@ -127,7 +127,6 @@ export class DumpArchive {
       await pipeline(await this.reader.openEntry(name), fs.createWriteStream(target, { flags: 'wx' }));
       staged.files.push(relative);
     }
-    return staged;
   }
 }
 

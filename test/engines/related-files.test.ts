@@ -213,6 +213,16 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
         assert.deepEqual(await tablesOf(target), []);
       });
 
+      it('a file that is there already, in append mode', async () => {
+        fs.mkdirSync(path.join(targetDir, 'files/runs/2'), { recursive: true });
+        fs.writeFileSync(path.join(targetDir, 'files/runs/2/a.txt'), 'mine');
+        await assert.rejects(importZip(archive, into, 'append'), errorCode('CONFLICT', /files\/runs\/2\/a\.txt exists already.*--mode merge/));
+        assert.deepEqual(await tablesOf(target), []);
+        assert.deepEqual(filesOf(path.join(targetDir, 'files')), { 'runs/2/a.txt': Buffer.from('mine').toString('base64') });
+        assert.deepEqual(fs.readdirSync(targetDir), ['files'], 'the staging folder is gone, though a file was staged before the conflict');
+        fs.rmSync(path.join(targetDir, 'files'), { recursive: true });
+      });
+
       it('rows that collide in append mode: neither rows nor files', async () => {
         await execSql(target, `CREATE TABLE projects (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL); INSERT INTO projects (id, name) VALUES (1, 'already here');`);
         await assert.rejects(importZip(archive, into, 'append'), errorCode('CONFLICT'));
