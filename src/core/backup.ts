@@ -16,6 +16,7 @@ import { ArchiveWriter } from './archive/writer';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, DUMP_ENTRY, FILES_PREFIX, SQLITE_ENTRY, type Manifest } from './archive/manifest';
 import { maskUrl, parseUrl } from './url';
 import { syncDirectory, temporaryPathFor } from './atomic-file';
+import { filesBelow } from './folder';
 import { TOOL } from './version';
 
 /**
@@ -86,16 +87,6 @@ export function applyRetention(dir: string, keep: number | undefined): string[] 
   const old = listBackups(dir).slice(keep);
   for (const b of old) fs.rmSync(b.file, { force: true });
   return old.map((b) => b.file);
-}
-
-/** Every regular file below a folder, as paths relative to it (symbolic links are not followed). */
-function filesBelow(root: string): string[] {
-  if (!fs.existsSync(root)) return [];
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) out.push(path.relative(root, path.join(entry.parentPath, entry.name)));
-  }
-  return out.sort();
 }
 
 export async function backupDatabase(db: ResolvedDatabase, options: BackupOptions = {}): Promise<BackupResult> {
@@ -181,6 +172,9 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
   const staged: Array<{ root: string; dir: string }> = [];
   try {
     const manifest = await reader.verify();
+    if (manifest.reason === 'export') {
+      throw new DbPorterError('BAD_ARGUMENT', `${file} is a zip export, not a backup: it holds some rows, not a whole database. Import it with dbporter import ${file}.`);
+    }
     throwIfAborted(options.signal);
     const location = parseUrl(db.url, db.baseDir);
 

@@ -11,6 +11,9 @@ import { STRATEGY_HELP, STRATEGY_PATTERN } from './merge/strategy';
  */
 export const CONFIG_FILE = 'dbporter.config.json';
 
+/** A fileColumns key: one table name and one column name, joined by the only dot. */
+const FILE_COLUMN_KEY = /^[^.]+\.[^.]+$/;
+
 const databaseSchema = z
   .object({
     name: z.string().min(1).describe('How commands and the DATABASES view name this database.'),
@@ -31,6 +34,15 @@ const databaseSchema = z
       .record(z.string(), z.string())
       .optional()
       .describe('Per table, the column holding when a row was last changed (merging keeps the latest); by default one named updated_at, modified_at, ...'),
+    fileColumns: z
+      .record(
+        z.string().regex(FILE_COLUMN_KEY, { message: 'must be "table.column", like "task_runs.data_path"' }),
+        z.string().min(1),
+      )
+      .optional()
+      .describe(
+        'Columns that hold paths of related files, as "table.column": root folder (relative to this file\'s folder). A path may name a file or a folder. Zip exports carry the files of the exported rows; imports put them under this root.',
+      ),
   })
   .strict();
 
@@ -67,7 +79,9 @@ export function parseConfig(text: string, file: string): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DbPorterError('CONFIG_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}.`);
+    // A bad record key says only "Invalid key in record"; the key's own check says what is wrong.
+    const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    throw new DbPorterError('CONFIG_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${message}.`);
   }
   const names = new Set<string>();
   for (const db of parsed.data.databases) {
@@ -123,6 +137,8 @@ export interface ResolvedDatabase {
   name: string;
   /** Folders of files that belong to the database, relative to baseDir. */
   fileRoots: string[];
+  /** Columns holding paths of related files, each with its root folder (relative to baseDir). */
+  fileColumns: FileColumn[];
   /** Where this database's backups go: <backupDirectory>/<name>. */
   backupDir: string;
   /** How many backups to keep (all when absent). */
@@ -150,12 +166,12 @@ export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedCon
   const entry = loaded?.config.databases.find((d) => d.name === given);
   if (entry) {
     const url = interpolate(entry.url, `Database "${entry.name}" in ${loaded!.file}`, lookup);
-    return { url, baseDir, name: entry.name, fileRoots: entry.files ?? [], ...backups(safeName(entry.name)), entry };
+    return { url, baseDir, name: entry.name, fileRoots: entry.files ?? [], fileColumns: fileColumnsOf(entry), ...backups(safeName(entry.name)), entry };
   }
   if (looksLikeUrl(given)) {
     const url = interpolate(given, `The URL ${maskUrl(given)}`, lookup);
     const name = nameFromUrl(url, process.cwd());
-    return { url, baseDir: process.cwd(), name, fileRoots: [], ...backups(name) };
+    return { url, baseDir: process.cwd(), name, fileRoots: [], fileColumns: [], ...backups(name) };
   }
   const names = loaded?.config.databases.map((d) => d.name) ?? [];
   throw new DbPorterError(
@@ -164,6 +180,26 @@ export function resolveDatabase(nameOrUrl: string | undefined, loaded: LoadedCon
       ? `"${given}" is neither a connection URL nor a database in ${loaded!.file}. Databases there: ${names.join(', ')}.`
       : `"${given}" is not a connection URL, and there is no ${CONFIG_FILE} naming databases. Use a URL like sqlite:app.db or postgresql://user@host/db.`,
   );
+}
+
+/** A column whose values are paths (of files or folders) below `root`, as fileColumns declares. */
+export interface FileColumn {
+  table: string;
+  column: string;
+  /** As configured, relative to the config file's folder. */
+  root: string;
+}
+
+export function fileColumnsOf(entry: DatabaseConfig): FileColumn[] {
+  return Object.entries(entry.fileColumns ?? {}).map(([key, root]) => {
+    const [table, column] = key.split('.');
+    return { table, column, root };
+  });
+}
+
+/** "table.column", the way fileColumns and archive manifests name a file column. */
+export function fileColumnKey(c: Pick<FileColumn, 'table' | 'column'>): string {
+  return `${c.table}.${c.column}`;
 }
 
 /** A folder-safe name for a database given by URL: the file's or the database's name. */

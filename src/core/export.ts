@@ -6,7 +6,7 @@ import { DbPorterError, throwIfAborted } from './errors';
 import { chunks, selectSlice, type Selector, type Slice } from './subset';
 import { drawSubstitutions, rowRewriter, substitutionsRecord } from './ids';
 import type { Adapter, Reader } from './engines/adapter';
-import type { Row, Table } from './schema/model';
+import type { Column, DatabaseSchema, Row, Table } from './schema/model';
 import { rowCountsOf, selectTables } from './tables';
 import { TOOL } from './version';
 
@@ -19,6 +19,19 @@ export interface ExportOptions extends OperationOptions {
   /** Replace integer keys below 1,000,000 by random ones, foreign keys following (see ids.ts). */
   randomizeLegacyIds?: boolean;
   indent?: number;
+  /**
+   * Runs inside the read snapshot once the exported tables (and the slice) are known, before the
+   * first byte of the dump is written: zip exports gather the rows' files here.
+   */
+  beforeRows?: (plan: ExportPlan) => Promise<void>;
+}
+
+/** What an export is about to write, read through the export's own snapshot. */
+export interface ExportPlan {
+  reader: Reader;
+  schema: DatabaseSchema;
+  tables: Table[];
+  slice?: Slice;
 }
 
 export interface ExportResult {
@@ -71,6 +84,7 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
       },
       schema: { engine: schema.engine, tables },
     };
+    await options.beforeRows?.({ reader, schema, tables, slice });
     await writer.writeHeader(header);
     for (const table of tables) {
       throwIfAborted(options.signal);
@@ -88,20 +102,14 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
         await writer.writeRows(batch);
         report(batch.length);
       };
-      if (slice) {
-        // The slice's rows, by primary key, a few hundred keys a query.
-        const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
-        for (const values of chunks(slice.rows.get(table.name)!)) {
-          for await (const batch of reader.rows(table.name, table.columns, options.signal, { kind: 'in', columns: keyColumns, values })) await write(batch);
-        }
-      } else if (framing && reader.jsonRows && !rewrite) {
+      if (!slice && framing && reader.jsonRows && !rewrite) {
         // The engine writes the rows as JSON itself: no JavaScript value per field on the way.
         for await (const encoded of reader.jsonRows(table.name, table.columns, framing, options.signal)) {
           await writer.writeEncoded(encoded);
           report(encoded.rows);
         }
       } else {
-        for await (const batch of reader.rows(table.name, table.columns, options.signal)) await write(batch);
+        for await (const batch of exportedRows(reader, table, table.columns, slice, options.signal)) await write(batch);
       }
       await writer.endTable();
       results.push({ table: table.name, rows });
@@ -109,6 +117,17 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     await writer.finish();
   });
   return { format: options.format, tables: results, rows: results.reduce((n, t) => n + t.rows, 0), durationMs: Date.now() - started, ...(sliced ? { slice: sliced } : {}) };
+}
+
+/** The rows an export writes of a table, in batches and with the given columns: a slice's, or all. */
+export async function* exportedRows(reader: Reader, table: Table, columns: Column[], slice: Slice | undefined, signal?: AbortSignal): AsyncIterable<Row[]> {
+  if (!slice) {
+    yield* reader.rows(table.name, columns, signal);
+    return;
+  }
+  // The slice's rows, by primary key, a few hundred keys a query.
+  const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
+  for (const values of chunks(slice.rows.get(table.name) ?? [])) yield* reader.rows(table.name, columns, signal, { kind: 'in', columns: keyColumns, values });
 }
 
 /** The primary-key values that an export will write for a table: a slice's, or every row's. */

@@ -35,6 +35,18 @@ describe('dbporter.config.json', () => {
     assert.throws(() => resolveDatabase(undefined, cfg, () => undefined), /No database given/);
   });
 
+  it('reads fileColumns as table.column: root folder, and refuses a key without its dot', () => {
+    const config = parseConfig('{"databases":[{"name":"a","url":"sqlite:a.db","fileColumns":{"task_runs.data_path":"./data"}}]}', 'f');
+    const resolved = resolveDatabase('a', { config, file: '/project/dbporter.config.json', dir: '/project' });
+    assert.deepEqual(resolved.fileColumns, [{ table: 'task_runs', column: 'data_path', root: './data' }]);
+    assert.deepEqual(resolveDatabase('sqlite:b.db', undefined).fileColumns, [], 'a bare URL has no file columns');
+    assert.throws(
+      () => parseConfig('{"databases":[{"name":"a","url":"sqlite:a.db","fileColumns":{"data_path":"./data"}}]}', 'f'),
+      (e: unknown) => e instanceof DbPorterError && e.code === 'CONFIG_INVALID' && /databases\.0\.fileColumns\.data_path: must be "table\.column"/.test(e.message),
+    );
+    assert.throws(() => parseConfig('{"databases":[{"name":"a","url":"sqlite:a.db","fileColumns":{"t.c":""}}]}', 'f'), /fileColumns\.t\.c/);
+  });
+
   it('ships a JSON schema that matches the zod schema (run npm run build after changing it)', () => {
     const file = path.resolve(__dirname, '../../../schemas/dbporter.config.schema.json');
     assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), configJsonSchema());

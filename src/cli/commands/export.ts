@@ -1,14 +1,18 @@
-import { exportDatabase } from '../../core/export';
-import { DUMP_FORMATS, formatFromPath, type DumpFormat } from '../../core/dump/format';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { exportDatabase, type ExportOptions, type ExportResult } from '../../core/export';
+import { exportArchive } from '../../core/export-archive';
+import { CONTAINERS, containerFromPath, type Container } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
 import type { Selector } from '../../core/subset';
-import { resolveDatabase } from '../../core/config';
+import { resolveDatabase, type ResolvedDatabase } from '../../core/config';
+import type { Adapter } from '../../core/engines/adapter';
 import { takeSnapshot } from '../../core/backup';
 import { deleteOwnedRows } from '../../core/subset';
 import { configFrom, confirm, openResolved, parse, reporter, type CliContext } from '../context';
 import { defaultDumpName, openDestination } from '../io';
 
-export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson] [--indent N] [-v]
+export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson|zip] [--indent N] [-v]
        dbporter export [DEST|-] --root TABLE --id VALUE... | --root TABLE --root-by COLUMN --value V... | --since DATE | --label NAME...
 
 Writes a dump of the database (all tables, or the named ones) to DEST, or to standard output
@@ -16,7 +20,9 @@ for "-". Without DEST the dump goes to dump-<time>.<format> in the working direc
   --database-url URL   sqlite:file.db, postgresql://..., mysql://..., or a name from dbporter.config.json
                        (default: $DATABASE_URL)
   --table T            export only this table; repeat for more
-  --format F           json (default, or from DEST's extension) or ndjson
+  --format F           json (default, or from DEST's extension), ndjson, or zip: an archive of the
+                       dump (NDJSON) and the files its rows name in their file columns (fileColumns
+                       in dbporter.config.json); zip needs a file as DEST
   --indent N           indent JSON by N spaces for reading by eye
   -v, --verbose        say more
 Partial exports (one selector at a time): the chosen rows, every row that references them, down
@@ -58,12 +64,13 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const select = selectorFrom(values);
   if (values.help) return void process.stdout.write(usage + '\n');
   if (positionals.length > 1) throw new DbPorterError('BAD_ARGUMENT', `export takes one destination, got ${positionals.length}.\n\n${usage}`);
-  const format = checkFormat(values.format ?? (positionals[0] && positionals[0] !== '-' ? formatFromPath(positionals[0]) : 'json'));
+  const format = checkFormat(values.format ?? (positionals[0] && positionals[0] !== '-' ? containerFromPath(positionals[0]) : 'json'));
   const indent = values.indent === undefined ? undefined : Number(values.indent);
   if (indent !== undefined && (!Number.isInteger(indent) || indent < 0 || indent > 10)) {
     throw new DbPorterError('BAD_ARGUMENT', `--indent takes a whole number from 0 to 10, got "${values.indent}".`);
   }
-  if (indent && format === 'ndjson') throw new DbPorterError('BAD_ARGUMENT', '--indent applies to JSON only: NDJSON keeps one row per line.');
+  if (indent && format !== 'json') throw new DbPorterError('BAD_ARGUMENT', `--indent applies to JSON only: ${format === 'zip' ? 'a zip archive holds NDJSON, which keeps' : 'NDJSON keeps'} one row per line.`);
+  if (format === 'zip' && positionals[0] === '-') throw new DbPorterError('BAD_ARGUMENT', 'A zip archive is written to a file, not to standard output: give DEST, like out.zip.');
 
   if (values['delete-exported-data'] && !select) {
     throw new DbPorterError('BAD_ARGUMENT', '--delete-exported-data deletes the rows of a partial export: give --root, --since or --label too.');
@@ -71,14 +78,14 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const db = resolveDatabase(values['database-url'], configFrom(values.config));
   if (select?.kind === 'since') select.creationColumns = db.entry?.creationColumns;
   const adapter = await openResolved(db);
-  const dest = openDestination(positionals[0] ?? defaultDumpName(format));
+  const destination = positionals[0] ?? defaultDumpName(format);
   const progress = reporter(values.verbose);
   try {
-    if (values.verbose) ctx.log(`Exporting ${adapter.description} to ${dest.label} as ${format}`);
-    const result = await exportDatabase(adapter, dest.stream, { format, tables: values.table, select, randomizeLegacyIds: values['randomize-legacy-ids'], indent, signal: ctx.signal, onProgress: progress.update });
+    if (values.verbose) ctx.log(`Exporting ${adapter.description} to ${destination === '-' ? 'standard output' : path.resolve(destination)} as ${format}`);
+    const options = { tables: values.table, select, randomizeLegacyIds: values['randomize-legacy-ids'], indent, signal: ctx.signal, onProgress: progress.update };
+    const { result, written } = await writeExport(adapter, db, destination, format, options);
     progress.done();
-    await dest.commit();
-    ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${dest.label} in ${(result.durationMs / 1000).toFixed(1)} s.`);
+    ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${written} in ${(result.durationMs / 1000).toFixed(1)} s.`);
     if (values['delete-exported-data'] && result.slice) {
       const owned = [...result.slice.owned].map(([t, keys]) => `${t} ${keys.length}`).join(', ');
       await confirm(`Delete the exported rows from ${db.name} (${owned})?`, values.yes);
@@ -89,18 +96,44 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     }
   } catch (err) {
     progress.done();
-    await dest.abort();
     throw err;
   } finally {
     await adapter.close();
   }
 }
 
-export function checkFormat(value: string): DumpFormat {
-  if (!(DUMP_FORMATS as readonly string[]).includes(value)) {
-    throw new DbPorterError('BAD_ARGUMENT', `Unknown format "${value}". Use one of: ${DUMP_FORMATS.join(', ')}.`);
+/** Writes the export: a dump to a file or stdout, or a zip archive of the dump and the rows' files. */
+async function writeExport(
+  adapter: Adapter,
+  db: ResolvedDatabase,
+  destination: string,
+  format: Container,
+  options: Omit<ExportOptions, 'format'>,
+): Promise<{ result: ExportResult; written: string }> {
+  if (format === 'zip') {
+    const file = path.resolve(destination);
+    if (!fs.existsSync(path.dirname(file))) {
+      throw new DbPorterError('FILE_NOT_FOUND', `The folder ${path.dirname(file)} does not exist. Create it or choose another destination.`);
+    }
+    const archived = await exportArchive(adapter, file, db, options);
+    return { result: archived, written: `${file} (with ${archived.files.toLocaleString('en-US')} files)` };
   }
-  return value as DumpFormat;
+  const dest = openDestination(destination);
+  try {
+    const result = await exportDatabase(adapter, dest.stream, { ...options, format });
+    await dest.commit();
+    return { result, written: dest.label };
+  } catch (err) {
+    await dest.abort();
+    throw err;
+  }
+}
+
+export function checkFormat(value: string): Container {
+  if (!(CONTAINERS as readonly string[]).includes(value)) {
+    throw new DbPorterError('BAD_ARGUMENT', `Unknown format "${value}". Use one of: ${CONTAINERS.join(', ')}.`);
+  }
+  return value as Container;
 }
 
 /** The partial-export selector the flags describe; two selectors at once are refused. */

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
-import { importDump, type ImportOptions } from '../../core/import';
+import { importDump, type ImportOptions, type ImportResult } from '../../core/import';
+import { DumpArchive, type ArchiveImportResult } from '../../core/import-archive';
 import { loadResolver } from '../../core/merge/resolver';
 import { STRATEGY_HELP, strategiesFrom } from '../../core/merge/strategy';
-import { formatFromPath } from '../../core/dump/format';
+import { containerFromPath, type DumpFormat } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
 import { LOAD_MODES, type LoadMode, type LoadResult, type TableResult } from '../../core/load';
 import { resolveDatabase } from '../../core/config';
@@ -11,17 +12,19 @@ import { configFrom, openResolved, parse, reporter, type CliContext } from '../c
 import { openSource } from '../io';
 import { checkFormat } from './export';
 
-export const usage = `Usage: dbporter import [SRC|-] --database-url URL [--format json|ndjson] [--mode merge|replace|append] [-v]
+export const usage = `Usage: dbporter import [SRC|-] --database-url URL [--format json|ndjson|zip] [--mode merge|replace|append] [-v]
        dbporter import SRC --on-conflict [TABLE=]STRATEGY... | --conflict-resolver MODULE  [--dry-run]
 
 Reads a dump from SRC (or standard input for "-") into the database, creating missing tables.
 All or nothing: on any error or Ctrl-C the database is left as it was. A snapshot (a full backup)
 of the database is taken first, in its backup folder, and named on stderr.
+A zip archive (from dbporter export out.zip) also carries the files of its rows: they go under
+the folders the database's fileColumns in dbporter.config.json name, once the rows are in.
   --mode merge         insert new rows, merge rows that collide with existing ones on a primary
-                       or unique key (default)
-  --mode replace       empty the dump's tables first (alias: --truncate)
-  --mode append        insert, and fail on a key collision (alias: --no-truncate)
-  --format F           json (default, or from SRC's extension) or ndjson
+                       or unique key (default); keep files that are already there
+  --mode replace       empty the dump's tables first, overwrite files (alias: --truncate)
+  --mode append        insert, and fail on a key collision or an existing file (alias: --no-truncate)
+  --format F           json (default, or from SRC's extension), ndjson or zip
   -v, --verbose        say more, per table
 Merging (a collision keeps the target's primary key, the earliest creation and latest update time;
 rows that referenced a merged row are re-pointed to the row it merged into):
@@ -55,16 +58,16 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   if (values.help) return void process.stdout.write(usage + '\n');
   if (positionals.length > 1) throw new DbPorterError('BAD_ARGUMENT', `import takes one source, got ${positionals.length}.\n\n${usage}`);
   const src = positionals[0] ?? '-';
-  const format = checkFormat(values.format ?? (src !== '-' ? formatFromPath(src) : 'json'));
+  const format = checkFormat(values.format ?? (src !== '-' ? containerFromPath(src) : 'json'));
   const mode = modeFrom(values.mode, values.truncate, values['no-truncate']);
+  if (format === 'zip' && src === '-') throw new DbPorterError('BAD_ARGUMENT', 'A zip archive is read from a file, not from standard input: give SRC, like dump.zip.');
 
   const merging = values['on-conflict'] !== undefined || values['conflict-resolver'] !== undefined;
   if (merging && mode !== 'merge') throw new DbPorterError('BAD_ARGUMENT', `--on-conflict and --conflict-resolver settle collisions in merge mode; --mode ${mode} does not merge.`);
   const db = resolveDatabase(values['database-url'], configFrom(values.config));
   const strategies = strategiesFrom(db.entry?.onConflict, values['on-conflict']);
   const resolver = values['conflict-resolver'] ? await loadResolver(values['conflict-resolver'], process.cwd()) : undefined;
-  const options: ImportOptions = {
-    format,
+  const options: Omit<ImportOptions, 'format'> = {
     mode,
     merge: { strategies, resolver, creationColumns: db.entry?.creationColumns, updateColumns: db.entry?.updateColumns },
     dryRun: values['dry-run'],
@@ -72,13 +75,16 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     keepImportMetadata: values['keep-import-metadata'],
     signal: ctx.signal,
   };
-  const source = openSource(src);
+  const source = format === 'zip' ? undefined : openSource(src);
+  // A zip archive is verified, and its files given a place, before anything is written (the snapshot included).
+  const archive = format === 'zip' ? await DumpArchive.open(path.resolve(src), db) : undefined;
   const progress = reporter(values.verbose);
-  const run = async () => {
+  const run = async (): Promise<ImportResult | ArchiveImportResult> => {
     const adapter = await openResolved(db);
     try {
       if (values.verbose) ctx.log(`${options.dryRun ? 'Dry run: importing' : 'Importing'} ${src === '-' ? 'standard input' : src} into ${adapter.description} (${mode})`);
-      return await importDump(adapter, source, { ...options, onProgress: progress.update });
+      if (archive) return await archive.importInto(adapter, { ...options, onProgress: progress.update });
+      return await importDump(adapter, source!, { ...options, format: format as DumpFormat, onProgress: progress.update });
     } finally {
       await adapter.close();
     }
@@ -90,9 +96,16 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       : await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the import: ${f}`) }, run);
     progress.done();
     ctx.log(options.dryRun ? dryRunReport(result) : summary('Imported', result, values.verbose));
+    if (archive && !options.dryRun) {
+      const { files, filesKept } = result as ArchiveImportResult;
+      const kept = filesKept ? `, kept ${filesKept.toLocaleString('en-US')} that were there already` : '';
+      ctx.log(`Put ${files.toLocaleString('en-US')} files in place${kept}.`);
+    }
   } catch (err) {
     progress.done();
     throw err;
+  } finally {
+    archive?.close();
   }
 }
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * manifest.json, the last entry of every DB Porter zip archive (backups and snapshots): what the
- * archive holds and a checksum of every other entry, so that an archive is verified before anything
- * is restored from it.
+ * manifest.json, the last entry of every DB Porter zip archive (backups, snapshots and zip exports):
+ * what the archive holds and a checksum of every other entry, so that an archive is verified before
+ * anything is restored or imported from it.
  */
 export const ARCHIVE_FORMAT = 'dbporter-backup';
 export const ARCHIVE_VERSION = 1;
@@ -17,7 +17,7 @@ export const MANIFEST_ENTRY = 'manifest.json';
 export const SQLITE_ENTRY = 'database.sqlite.gz';
 /** The schema and rows of a server database, in the dump format (NDJSON), gzipped. */
 export const DUMP_ENTRY = 'dump.ndjson.gz';
-/** Files of the database's folders go under files/<folder as configured>/. */
+/** Files go under files/<n>/, n the folder's place in the manifest's fileRoots. */
 export const FILES_PREFIX = 'files/';
 
 const entrySchema = z.object({
@@ -30,8 +30,11 @@ export const manifestSchema = z.object({
   version: z.literal(ARCHIVE_VERSION),
   tool: z.object({ name: z.string(), version: z.string() }),
   createdAt: z.string(),
-  /** Why it was made: a backup someone asked for, or the snapshot before an import or restore. */
-  reason: z.enum(['backup', 'snapshot-before-import', 'snapshot-before-restore', 'snapshot-before-delete', 'guard']),
+  /**
+   * Why it was made: a backup someone asked for, the snapshot before an import or restore, or a zip
+   * export (`dbporter export out.zip`), which is imported rather than restored.
+   */
+  reason: z.enum(['backup', 'snapshot-before-import', 'snapshot-before-restore', 'snapshot-before-delete', 'guard', 'export']),
   database: z.object({
     name: z.string(),
     engine: z.enum(['sqlite', 'postgres', 'mysql']),
@@ -41,8 +44,13 @@ export const manifestSchema = z.object({
   /** `sqlite-file` archives hold database.sqlite; `dump` archives hold dump.ndjson. */
   kind: z.enum(['sqlite-file', 'dump', 'empty']),
   rowCounts: z.record(z.string(), z.number().int().nonnegative()),
-  /** The database's file folders, as configured (relative to the config file's folder). */
+  /**
+   * The file folders, as configured (relative to the config file's folder): a backup's `files`, or
+   * the distinct roots of an export's file columns.
+   */
   fileRoots: z.array(z.string()),
+  /** Exports: which folder of fileRoots (by index) holds each file column's files, by "table.column". */
+  fileColumns: z.record(z.string(), z.number().int().nonnegative()).optional(),
   entries: z.record(z.string(), entrySchema),
 });
 

@@ -8,7 +8,8 @@ import { MANIFEST_ENTRY, manifestSchema, type Manifest } from './manifest';
 /**
  * Reads a zip archive without loading it: yauzl reads the central directory and then streams one
  * entry at a time from the file (JSZip, used for writing, can only read a whole archive from
- * memory). yauzl also refuses entry names that are absolute or climb out with "..".
+ * memory). yauzl also refuses entry names that are absolute or climb out with ".."; symbolic links
+ * are refused here, since DB Porter never writes them and one could point anywhere.
  */
 export class ArchiveReader {
   private constructor(
@@ -25,13 +26,17 @@ export class ArchiveReader {
       );
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ENOENT') throw new DbPorterError('FILE_NOT_FOUND', `No backup at ${file}.`);
+      if (e.code === 'ENOENT') throw new DbPorterError('FILE_NOT_FOUND', `No archive at ${file}. Check the path.`);
       throw new DbPorterError('ARCHIVE_INVALID', `${file} is not a readable zip archive (${errorMessage(err)}).`);
     }
     const entries = new Map<string, yauzl.Entry>();
     try {
       await new Promise<void>((resolve, reject) => {
         zip.on('entry', (entry: yauzl.Entry) => {
+          if (isSymbolicLink(entry)) {
+            reject(new Error(`"${entry.fileName}" is a symbolic link`));
+            return;
+          }
           entries.set(entry.fileName, entry);
           zip.readEntry();
         });
@@ -41,7 +46,7 @@ export class ArchiveReader {
       });
     } catch (err) {
       zip.close();
-      throw new DbPorterError('ARCHIVE_INVALID', `${file} has a bad entry: ${errorMessage(err)}. The archive cannot be trusted; nothing was restored.`);
+      throw new DbPorterError('ARCHIVE_INVALID', `${file} has a bad entry: ${errorMessage(err)}. The archive cannot be trusted; nothing was written.`);
     }
     return new ArchiveReader(file, zip, entries);
   }
@@ -74,7 +79,7 @@ export class ArchiveReader {
     const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new DbPorterError('ARCHIVE_INVALID', `${this.file} is not a DB Porter backup: its manifest has ${issue.path.join('.') || 'a problem'}: ${issue.message}.`);
+      throw new DbPorterError('ARCHIVE_INVALID', `${this.file} is not a DB Porter archive: its manifest has ${issue.path.join('.') || 'a problem'}: ${issue.message}.`);
     }
     return parsed.data;
   }
@@ -115,4 +120,12 @@ export class ArchiveReader {
   close(): void {
     this.zip.close();
   }
+}
+
+/** The Unix file type in a zip entry's external attributes (zero when the writer was not Unix). */
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+function isSymbolicLink(entry: yauzl.Entry): boolean {
+  return ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK;
 }

@@ -39,6 +39,11 @@ export class ArchiveWriter {
     return gzip;
   }
 
+  /** Whether an entry of this name was declared already. */
+  has(name: string): boolean {
+    return this.zip.files[name] !== undefined;
+  }
+
   /** An entry with a file's content, read when its turn comes (no file is held open before). */
   file(name: string, path: string): void {
     this.zip.file(name, this.hashed(name, lazyFileStream(path)), { binary: true, createFolders: false });

@@ -51,3 +51,15 @@ export type DumpEvent =
 export function formatFromPath(file: string): DumpFormat {
   return /\.(ndjson|jsonl)(\.gz)?$/i.test(file) ? 'ndjson' : 'json';
 }
+
+/**
+ * What export writes and import reads: a dump as such, or a zip archive holding an NDJSON dump and
+ * the files its rows name (see ../export-archive.ts).
+ */
+export type Container = DumpFormat | 'zip';
+export const CONTAINERS: readonly Container[] = [...DUMP_FORMATS, 'zip'];
+
+/** Picks a container from a file name: zip for .zip, otherwise as formatFromPath. */
+export function containerFromPath(file: string): Container {
+  return /\.zip$/i.test(file) ? 'zip' : formatFromPath(file);
+}
