@@ -220,7 +220,9 @@ if (want('merge')) {
 }
 
 const report = { when: new Date().toISOString(), rows, repeat, node: process.version, cases };
-fs.writeFileSync(path.join(results, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+// A run of some cases only does not overwrite the full results.
+const stem = values.cases === 'pg,mysql,merge' ? 'latest' : `latest-${values.cases.replace(/,/g, '-')}`;
+fs.writeFileSync(path.join(results, `${stem}.json`), JSON.stringify(report, null, 2) + '\n');
 const md = [
   `# Benchmark, ${report.when.slice(0, 10)}, ${rows.toLocaleString('en-US')} rows, median of ${repeat} runs`,
   '',
@@ -229,6 +231,6 @@ const md = [
   ...cases.map((c) => `| ${c.case} | ${c.dbporterSeconds} | ${c.native} | ${c.nativeSeconds ?? '—'} | ${c.ratio ?? '—'} | ${c.rowsPerSecond.toLocaleString('en-US')} | ${c.peakRssMb} | ${c.target} | ${c.met === null ? '' : c.met ? 'yes' : 'no'} |`),
   '',
 ].join('\n');
-fs.writeFileSync(path.join(results, 'latest.md'), md);
+fs.writeFileSync(path.join(results, `${stem}.md`), md);
 console.log('\n' + md);
 process.exitCode = cases.some((c) => c.met === false) ? 1 : 0;
