@@ -4,7 +4,8 @@
 //
 // Engine tests need the PostgreSQL and MariaDB servers (DBPORTER_TEST_PG_URL, DBPORTER_TEST_MYSQL_URL);
 // where one is down they are skipped, except when CI is set: then they fail.
-// `npm test -- --no-vscode` skips the VS Code part; `npm test -- --grep TEXT` filters mocha tests.
+// `npm test -- --no-vscode` skips the VS Code part; `npm test -- --vscode-only` runs only it;
+// `npm test -- --grep TEXT` filters mocha tests.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ process.chdir(root);
 const args = process.argv.slice(2);
 const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : undefined;
 const withVscode = !args.includes('--no-vscode') && !grep;
+const withMocha = !args.includes('--vscode-only');
 
 function step(title, fn) {
   process.stderr.write(`\n== ${title}\n`);
@@ -29,7 +31,7 @@ step('build (esbuild)', () => execFileSync(process.execPath, ['esbuild.config.mj
 
 const totals = { passed: 0, failed: 0 };
 
-await step('unit, engine and command-line tests (mocha)', async () => {
+if (withMocha) await step('unit, engine and command-line tests (mocha)', async () => {
   const { Mocha } = require('mocha');
   const mocha = new Mocha({ reporter: 'spec', timeout: 10_000, grep });
   const files = (dir) =>

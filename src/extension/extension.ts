@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { DatabasesTree } from './databases-tree';
 import { exportCommand } from './commands/export';
+import { Jobs } from './jobs';
 import { Log } from './log';
+import type { Services } from './services';
 import { WorkspaceConfig } from './workspace-config';
 import { CONFIG_FILE } from '../core/config';
 
@@ -9,27 +11,31 @@ import { CONFIG_FILE } from '../core/config';
 export interface DbPorterApi {
   config: WorkspaceConfig;
   databases: DatabasesTree;
+  jobs: Jobs;
 }
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
   const log = new Log();
   const config = new WorkspaceConfig();
-  const databases = new DatabasesTree(config, vscode.Uri.joinPath(context.extensionUri, 'media'));
+  const jobs = new Jobs(log);
+  const services: Services = { config, log, jobs, media: vscode.Uri.joinPath(context.extensionUri, 'media'), context };
+  const databases = new DatabasesTree(config, services.media);
 
   context.subscriptions.push(
     log,
     config,
+    jobs,
     databases,
     vscode.window.createTreeView('dbporter.databases', { treeDataProvider: databases, showCollapseAll: true }),
     vscode.commands.registerCommand('dbporter.refresh', () => {
       config.reload();
       databases.refresh();
     }),
-    vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(config, log, arg)),
+    vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.createConfig', () => createConfig(config)),
   );
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases };
+  return { config, databases, jobs };
 }
 
 /** Writes a starter dbporter.config.json (when there is none) and opens it. */

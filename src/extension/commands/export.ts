@@ -4,10 +4,8 @@ import { AtomicWriteStream } from '../../core/atomic-file';
 import { openAdapter } from '../../core/engines';
 import { exportDatabase, type ExportResult } from '../../core/export';
 import { formatFromPath, type DumpFormat } from '../../core/dump/format';
-import { DbPorterError, errorMessage } from '../../core/errors';
 import { DatabaseItem, TableItem } from '../databases-tree';
-import type { Log } from '../log';
-import { withCoreProgress } from '../progress';
+import type { Services } from '../services';
 import type { WorkspaceConfig } from '../workspace-config';
 
 /** Arguments for running the command without prompts (tasks, keybindings, tests). */
@@ -29,7 +27,7 @@ export interface ExportOutcome extends ExportResult {
  * DB Porter: Export Database… — from the palette it asks for the database and the file; from the
  * DATABASES view it takes the clicked database (or table); with arguments it asks nothing.
  */
-export async function exportCommand(config: WorkspaceConfig, log: Log, arg?: ExportArgs | DatabaseItem | TableItem): Promise<ExportOutcome | undefined> {
+export async function exportCommand({ config, log, jobs }: Services, arg?: ExportArgs | DatabaseItem | TableItem): Promise<ExportOutcome | undefined> {
   const args: ExportArgs =
     arg instanceof DatabaseItem ? { database: arg.database } : arg instanceof TableItem ? { database: arg.database, tables: [arg.table] } : { ...arg };
 
@@ -39,9 +37,8 @@ export async function exportCommand(config: WorkspaceConfig, log: Log, arg?: Exp
   if (!destination) return undefined;
   const format = args.format ?? formatFromPath(destination);
 
-  try {
-    const { url, baseDir } = config.resolve(database);
-    const result = await withCoreProgress(`Exporting ${database}`, async (signal, onProgress) => {
+  const result = await jobs.run(`Exporting ${database}`, async (signal, onProgress) => {
+      const { url, baseDir } = config.resolve(database);
       const adapter = await openAdapter(url, baseDir);
       const out = new AtomicWriteStream(destination);
       try {
@@ -55,19 +52,10 @@ export async function exportCommand(config: WorkspaceConfig, log: Log, arg?: Exp
         await adapter.close();
       }
     });
-    log.info(`Exported ${result.rows} rows from ${result.tables.length} tables of ${database} to ${destination} (${format}, ${result.durationMs} ms)`);
-    if (args.open !== false) await vscode.window.showTextDocument(vscode.Uri.file(destination), { preview: false });
-    return { ...result, file: destination };
-  } catch (err) {
-    const message = errorMessage(err);
-    log.error(`Export of ${database} failed: ${message}`);
-    if (err instanceof DbPorterError && err.code === 'CANCELLED') {
-      void vscode.window.showInformationMessage('Export cancelled; no file was written.');
-      return undefined;
-    }
-    void vscode.window.showErrorMessage(`DB Porter: ${message}`);
-    throw err;
-  }
+  if (!result) return undefined;
+  log.info(`Exported ${result.rows} rows from ${result.tables.length} tables of ${database} to ${destination} (${format}, ${result.durationMs} ms)`);
+  if (args.open !== false) await vscode.window.showTextDocument(vscode.Uri.file(destination), { preview: false });
+  return { ...result, file: destination };
 }
 
 async function pickDatabase(config: WorkspaceConfig): Promise<string | undefined> {

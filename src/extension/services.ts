@@ -1,0 +1,17 @@
+import type * as vscode from 'vscode';
+import type { Jobs } from './jobs';
+import type { Log } from './log';
+import type { WorkspaceConfig } from './workspace-config';
+
+/**
+ * What command handlers and views share, made once in activate(): handlers take it and stay
+ * thin, calling into the core and the models.
+ */
+export interface Services {
+  config: WorkspaceConfig;
+  log: Log;
+  jobs: Jobs;
+  /** The extension's media folder (engine icons). */
+  media: vscode.Uri;
+  context: vscode.ExtensionContext;
+}
