@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ConflictResolver } from '../core/merge/resolver';
 import type { Jobs } from './jobs';
 import type { Log } from './log';
 import type { WorkspaceConfig } from './workspace-config';
@@ -14,4 +15,9 @@ export interface Services {
   /** The extension's media folder (engine icons). */
   media: vscode.Uri;
   context: vscode.ExtensionContext;
+  /**
+   * A resolver that asks the person, one diff editor per colliding row: what merge imports use
+   * when their strategy is "ask" (the default in VS Code). Absent until that part is registered.
+   */
+  askConflicts?: (database: string) => ConflictResolver;
 }
