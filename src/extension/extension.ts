@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DatabasesTree } from './databases-tree';
 import { exportCommand } from './commands/export';
+import { ConflictUi } from './conflicts';
 import { Jobs } from './jobs';
 import { Log } from './log';
 import type { Services } from './services';
@@ -12,19 +13,30 @@ export interface DbPorterApi {
   config: WorkspaceConfig;
   databases: DatabasesTree;
   jobs: Jobs;
+  conflicts: ConflictUi;
+  services: Services;
 }
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
   const log = new Log();
   const config = new WorkspaceConfig();
   const jobs = new Jobs(log);
-  const services: Services = { config, log, jobs, media: vscode.Uri.joinPath(context.extensionUri, 'media'), context };
+  const conflicts = new ConflictUi(log);
+  const services: Services = {
+    config,
+    log,
+    jobs,
+    media: vscode.Uri.joinPath(context.extensionUri, 'media'),
+    context,
+    askConflicts: (database) => conflicts.resolverFor(database),
+  };
   const databases = new DatabasesTree(config, services.media);
 
   context.subscriptions.push(
     log,
     config,
     jobs,
+    conflicts,
     databases,
     vscode.window.createTreeView('dbporter.databases', { treeDataProvider: databases, showCollapseAll: true }),
     vscode.commands.registerCommand('dbporter.refresh', () => {
@@ -35,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     vscode.commands.registerCommand('dbporter.createConfig', () => createConfig(config)),
   );
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases, jobs };
+  return { config, databases, jobs, conflicts, services };
 }
 
 /** Writes a starter dbporter.config.json (when there is none) and opens it. */

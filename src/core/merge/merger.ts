@@ -142,7 +142,7 @@ export class Merger {
       }
       const target_ = match;
       const chosen = this.options.resolver
-        ? resolvedRow(target.name, columns, target_, row, await this.options.resolver.resolve(target.name, rowObject(columns, target_), rowObject(columns, row)))
+        ? resolvedRow(target.name, columns, target_, row, await this.options.resolver.resolve(target.name, rowObject(columns, target_), rowObject(columns, row), { columns }))
         : choose(strategy, columns, target_, row) === 'incoming'
           ? row
           : target_;

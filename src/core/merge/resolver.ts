@@ -28,7 +28,12 @@ export type Resolution = 'target' | 'incoming' | { row: RowObject };
  *   };
  */
 export interface ConflictResolver {
-  resolve(table: string, targetRow: RowObject, incomingRow: RowObject): Resolution | Promise<Resolution>;
+  resolve(table: string, targetRow: RowObject, incomingRow: RowObject, details: ConflictDetails): Resolution | Promise<Resolution>;
+}
+
+/** What else a resolver may want to know: the columns, in the rows' order, with their types. */
+export interface ConflictDetails {
+  columns: Column[];
 }
 
 export function rowObject(columns: Column[], row: Row): RowObject {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 
@@ -8,7 +9,9 @@ import Mocha from 'mocha';
  */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
-  mocha.addFile(path.join(__dirname, 'extension.test.js'));
+  // extension.test.js first: it checks that nothing activated the extension before it.
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && f !== 'extension.test.js').sort();
+  for (const file of ['extension.test.js', ...files]) mocha.addFile(path.join(__dirname, file));
   return new Promise((resolve, reject) => {
     let passed = 0;
     let failed = 0;
