@@ -1,7 +1,9 @@
 import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
 import { DbPorterError } from './errors';
-import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type TableResult } from './load';
+import { loadTable, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type TableResult } from './load';
+import { Merger } from './merge/merger';
+import { KEEP_TARGET } from './merge/strategy';
 import { rowCountsOf, selectTables } from './tables';
 
 export interface CopyOptions extends OperationOptions {
@@ -29,16 +31,14 @@ export async function copyDatabase(source: Adapter, target: Adapter, options: Co
     const totals = await rowCountsOf(reader, tables);
     await target.write(async (writer) => {
       const plans = await prepareTarget(writer, tables, mode, { replaceDatabase: options.replaceDatabase });
+      // Collisions in merge mode are settled as in an import: the target's row stays, references follow it.
+      const merger = mode === 'merge' ? new Merger(writer, tables, { strategies: KEEP_TARGET, signal: options.signal }) : undefined;
+      const loading = { writer, mode, merger, dryRun: false, signal: options.signal, onProgress: options.onProgress, results };
       for (const table of tables) {
         const plan = plans.get(table.name)!;
+        tally(results, plan, { rows: 0, inserted: 0 });
         options.onProgress?.({ table: table.name, rowsDone: 0, rowsTotal: totals[table.name] });
-        const count = await loadRows(writer, table.name, table.columns, reader.rows(table.name, table.columns, options.signal), mode, {
-          signal: options.signal,
-          onProgress: options.onProgress,
-          rowsTotal: totals[table.name],
-          fresh: plan.created || mode === 'replace',
-        });
-        tally(results, plan, count);
+        await loadTable(loading, plan, reader.rows(table.name, table.columns, options.signal), totals[table.name]);
       }
     }, options.signal);
   });

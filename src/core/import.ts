@@ -4,12 +4,10 @@ import type { Row } from './schema/model';
 import { readDump } from './dump/reader';
 import type { DumpEvent, DumpFormat, DumpHeader } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
-import { loadRows, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type TablePlan, type TableResult } from './load';
+import { loadTable, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type Loading, type TableResult } from './load';
 import { LEDGER_TABLE, LedgerWriter, type LedgerContext } from './ledger';
-import { Merger, MERGE_BATCH_ROWS, type MergeOptions } from './merge/merger';
+import { Merger, type MergeOptions } from './merge/merger';
 import { KEEP_TARGET } from './merge/strategy';
-import { rebatch } from './batches';
-import type { Writer } from './engines/adapter';
 
 export interface ImportOptions extends OperationOptions {
   format: DumpFormat;
@@ -58,6 +56,7 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
       await ledger?.prepare((await writer.introspect()).tables);
       const plans = await prepareTarget(writer, incoming, mode, { replaceDatabase: options.replaceDatabase, dryRun });
       const merger = mode === 'merge' ? new Merger(writer, incoming, { ...(options.merge ?? { strategies: KEEP_TARGET }), dryRun, signal: options.signal }) : undefined;
+      const loading: Loading = { writer, mode, merger, ledger, dryRun, signal: options.signal, onProgress: options.onProgress, results };
       for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
       for (;;) {
         throwIfAborted(options.signal);
@@ -69,26 +68,7 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
           for await (const batch of events.rowsOf(event.table)) void batch; // the dump's ledger, left out
           continue;
         }
-        const report = {
-          signal: options.signal,
-          onProgress: options.onProgress,
-          rowsTotal: header.metadata.rowCounts[event.table],
-          fresh: plan.created || mode === 'replace' || Boolean(options.replaceDatabase),
-          rowsBefore: results.get(event.table)?.rows,
-        };
-        const rows = events.rowsOf(event.table);
-        if (merger && !report.fresh) {
-          // The table held rows before: look up collisions and merge, a batch at a time.
-          for await (const batch of rebatch(rows, MERGE_BATCH_ROWS)) {
-            merger.repoint(event.table, plan.table.columns, batch);
-            const count = await merger.mergeBatch(plan.target, plan.table.columns, batch);
-            await ledger?.record(event.table, count.written);
-            tally(results, plan, { rows: batch.length, ...count });
-            options.onProgress?.({ table: event.table, rowsDone: results.get(event.table)!.rows, rowsTotal: report.rowsTotal });
-          }
-        } else {
-          await insertRows(writer, plan, rows, { ...report, mode, merger, ledger, dryRun }, (count) => tally(results, plan, count));
-        }
+        await loadTable(loading, plan, events.rowsOf(event.table), header.metadata.rowCounts[event.table]);
       }
       if (dryRun) throw new DryRunDone();
     }, options.signal);
@@ -97,55 +77,6 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
   }
 
   return { ...summarize(mode, results, started), source: header.metadata.source, dryRun };
-}
-
-/** Rows per stream into the bulk path before the ledger records their keys: bounds the keys held. */
-const SEGMENT_ROWS = 100_000;
-
-/**
- * Rows that cannot collide with earlier ones (or must not: append mode) go through the engine's
- * bulk path as a stream, in segments; after each one the ledger records the keys it brought in.
- */
-async function insertRows(
-  writer: Writer,
-  plan: TablePlan,
-  rows: AsyncIterable<Row[]>,
-  how: Parameters<typeof loadRows>[5] & { mode: LoadMode; merger?: Merger; ledger?: LedgerWriter; dryRun: boolean },
-  tallied: (count: { rows: number; inserted: number }) => void,
-): Promise<void> {
-  const { table } = plan;
-  const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
-  const keyed = pk.length > 0 && pk.every((p) => p >= 0);
-  const it = rows[Symbol.asyncIterator]();
-  let done = false;
-  let before = how.rowsBefore ?? 0;
-  while (!done) {
-    const keys: Row[] = [];
-    let taken = 0;
-    const segment = async function* () {
-      while (taken < SEGMENT_ROWS) {
-        const next = await it.next();
-        if (next.done) {
-          done = true;
-          return;
-        }
-        how.merger?.repoint(table.name, table.columns, next.value);
-        if (how.ledger && keyed) for (const r of next.value) keys.push(pk.map((p) => r[p]));
-        taken += next.value.length;
-        yield next.value;
-      }
-    };
-    let count: { rows: number; inserted: number };
-    if (how.dryRun) {
-      for await (const batch of segment()) void batch;
-      count = { rows: taken, inserted: taken };
-    } else {
-      count = await loadRows(writer, table.name, table.columns, segment(), how.mode, { ...how, rowsBefore: before });
-    }
-    await how.ledger?.record(table.name, keys);
-    before += count.rows;
-    tallied(count);
-  }
 }
 
 /** One event of look-ahead, so that a run of rows for one table can be handed on as one stream. */

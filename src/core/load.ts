@@ -2,6 +2,9 @@ import type { Writer } from './engines/adapter';
 import type { Column, Row, Table } from './schema/model';
 import type { Progress } from './progress';
 import { DbPorterError } from './errors';
+import { rebatch } from './batches';
+import type { LedgerWriter } from './ledger';
+import { MERGE_BATCH_ROWS, type Merger } from './merge/merger';
 
 /**
  * What import and copy share: getting a target ready for incoming tables and writing their rows.
@@ -42,6 +45,8 @@ export interface TablePlan {
   /** The table as the target has it, keys and all; the incoming table when it is created. */
   target: Table;
   created: boolean;
+  /** Created or emptied by this unit: its rows cannot collide with rows that were there. */
+  fresh: boolean;
 }
 
 /**
@@ -75,12 +80,12 @@ export async function prepareTarget(
           `Table "${table.name}" in the target has no column "${missing.name}", which the incoming data has. Add the column to the target table, or import into a database without that table; nothing was written.`,
         );
       }
-      plans.set(table.name, { table, target: there, created: false });
+      plans.set(table.name, { table, target: there, created: false, fresh: mode === 'replace' || Boolean(options.replaceDatabase) });
     } else {
       // A foreign key to a table that exists on neither side cannot be created; the rows still can.
       const creatable = { ...table, foreignKeys: table.foreignKeys.filter((fk) => known.has(fk.references.table)) };
       toCreate.push(creatable);
-      plans.set(table.name, { table: creatable, target: creatable, created: true });
+      plans.set(table.name, { table: creatable, target: creatable, created: true, fresh: true });
     }
   }
   // A dry run checks what it can and changes nothing: tables it would create count as created.
@@ -93,7 +98,83 @@ export async function prepareTarget(
   return plans;
 }
 
-export async function loadRows(
+/** What loading a table needs besides its rows: made once per unit of writing, for import and copy alike. */
+export interface Loading {
+  writer: Writer;
+  mode: LoadMode;
+  /** Merge mode: settles collisions and re-points references (absent in the other modes). */
+  merger?: Merger;
+  /** Records the rows written (imports). */
+  ledger?: LedgerWriter;
+  /** Count, settle and check, but write nothing. */
+  dryRun: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Counts per table, added to as rows go in. */
+  results: Map<string, TableResult>;
+}
+
+/** Rows per stream into the bulk path before the ledger records their keys: bounds the keys held. */
+const SEGMENT_ROWS = 100_000;
+
+/**
+ * Loads a stream of rows into one table. Where the table held rows before (merge mode) they are
+ * merged a batch at a time; otherwise they stream through the engine's bulk path, in segments
+ * after each of which the ledger records the keys the segment brought in.
+ */
+export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIterable<Row[]>, rowsTotal?: number): Promise<void> {
+  const { table } = plan;
+  const { merger, ledger, results } = loading;
+  const progress = () => loading.onProgress?.({ table: table.name, rowsDone: results.get(table.name)?.rows ?? 0, rowsTotal });
+  if (merger && !plan.fresh) {
+    for await (const batch of rebatch(rows, MERGE_BATCH_ROWS)) {
+      merger.repoint(table.name, table.columns, batch);
+      const count = await merger.mergeBatch(plan.target, table.columns, batch);
+      await ledger?.record(table.name, count.written);
+      tally(results, plan, { rows: batch.length, ...count });
+      progress();
+    }
+    return;
+  }
+  const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
+  const keyed = pk.length > 0 && pk.every((p) => p >= 0);
+  const it = rows[Symbol.asyncIterator]();
+  let done = false;
+  while (!done) {
+    const keys: Row[] = [];
+    let taken = 0;
+    const segment = async function* () {
+      while (taken < SEGMENT_ROWS) {
+        const next = await it.next();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        merger?.repoint(table.name, table.columns, next.value);
+        if (ledger && keyed) for (const r of next.value) keys.push(pk.map((p) => r[p]));
+        taken += next.value.length;
+        yield next.value;
+      }
+    };
+    let count: { rows: number; inserted: number };
+    if (loading.dryRun) {
+      for await (const batch of segment()) void batch;
+      count = { rows: taken, inserted: taken };
+    } else {
+      count = await loadRows(loading.writer, table.name, table.columns, segment(), loading.mode, {
+        signal: loading.signal,
+        onProgress: loading.onProgress,
+        rowsTotal,
+        rowsBefore: results.get(table.name)?.rows,
+        fresh: plan.fresh,
+      });
+    }
+    await ledger?.record(table.name, keys);
+    tally(results, plan, count);
+  }
+}
+
+async function loadRows(
   writer: Writer,
   table: string,
   columns: Column[],

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withAdapter } from '../../src/core/engines';
 import { exportDatabase } from '../../src/core/export';
+import { copyDatabase } from '../../src/core/copy';
 import { importDump, type ImportOptions } from '../../src/core/import';
 import { LEDGER_TABLE } from '../../src/core/ledger';
 import { loadResolver } from '../../src/core/merge/resolver';
@@ -177,6 +178,27 @@ describe('merging imports', function () {
         } finally {
           await db.drop();
           await empty.drop();
+        }
+      });
+
+      it('copy in merge mode settles collisions the same way: the target row stays, references follow it', async function () {
+        await requireServer(this, engine);
+        const db = await seeded(engine);
+        const source = await createTestDatabase('sqlite');
+        try {
+          await withAdapter(source.url, (a) => importDump(a, fs.createReadStream(incomingDump), { format: 'ndjson' }));
+          const result = await withAdapter(source.url, (s) => withAdapter(db.url, (t) => copyDatabase(s, t)));
+          assert.deepEqual((await readTable(db.url, 'authors')).map((a) => [Number(a.id), a.name]), [
+            [1, 'Ann'],
+            [2, 'Bob'],
+            [6, 'Cat'],
+          ]);
+          const posts = await readTable(db.url, 'posts');
+          assert.equal(Number(posts.find((p) => Number(p.id) === 20)!.author_id), 2, "Robert's post points at Bob's row");
+          assert.equal(result.inserted, 3);
+        } finally {
+          await db.drop();
+          await source.drop();
         }
       });
 
