@@ -14,7 +14,7 @@ import { exportToFile, readTable, tempDir } from '../helpers/data';
  */
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const HEX = ALL_BYTES.toString('hex');
-const TEXT = '🎉 emoji, עברית and مرحبا (right to left), 中文, "quotes", back\\slash, tab\tnew\nline';
+const TEXT = '🎉 emoji, עברית and مرحبا (right to left), 中文, "quotes", back\\slash, tab\tnew\nline, carriage\rreturn, a literal \\N that is not NULL';
 const BIG_JSON = '{"a": [1, 2.5, "x", null, true], "big": 12345678901234567890123}';
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { batchOf } from '../../batches';
 import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
@@ -20,6 +21,8 @@ type Raw = Record<string, string | number | null>;
 export class MysqlAdapter implements Adapter {
   readonly engine = 'mysql' as const;
   readonly description: string;
+  /** Whether the server takes LOAD DATA LOCAL INFILE; cleared when it refuses once. */
+  localInfile = true;
 
   private constructor(
     private readonly conn: mysql.Connection,
@@ -231,6 +234,13 @@ export class MysqlAdapter implements Adapter {
     return this.run<R>(sql, values);
   }
 
+  /** Runs a LOAD DATA LOCAL INFILE statement whose file is `rows` (the server asks the client for it). */
+  loadData(sql: string, rows: Readable): Promise<{ affectedRows: number; warningStatus: number }> {
+    return new Promise((resolve, reject) => {
+      this.conn.query({ sql, infileStreamFactory: () => rows }, (err, result) => (err ? reject(this.wrap(err)) : resolve(result as unknown as { affectedRows: number; warningStatus: number })));
+    });
+  }
+
   format(sql: string, values: unknown[]): string {
     return this.conn.format(sql, values);
   }
@@ -338,6 +348,67 @@ class MysqlWriteUnit {
   }
 
   private async writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
+    if (options.onConflict === 'error' && this.db.localInfile) return this.loadData(table, columns, batches, options);
+    return this.insertRows(table, columns, batches, options);
+  }
+
+  /**
+   * The bulk path: rows stream to the server as the file of a LOAD DATA LOCAL INFILE, about three
+   * times faster than batched INSERTs. LOCAL makes the server skip duplicates and turn bad values
+   * into warnings (it cannot stop the client mid-file), so both are checked afterwards and fail
+   * the unit, as an INSERT would have. A server that refuses LOCAL gets INSERTs from then on.
+   */
+  private async loadData(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
+    const targets = columns.map((c, i) => (c.type === 'bytes' ? `@v${i}` : quoteMysql(c.name)));
+    const sets = columns.flatMap((c, i) => (c.type === 'bytes' ? [`${quoteMysql(c.name)} = UNHEX(@v${i})`] : []));
+    const sql =
+      `LOAD DATA LOCAL INFILE 'dbporter-rows.tsv' INTO TABLE ${quoteMysql(table)} CHARACTER SET utf8mb4 ` +
+      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`;
+    const fields = columns.map(tsvField);
+    let rows = 0;
+    let started = false;
+    async function* lines(): AsyncIterable<string> {
+      started = true;
+      for await (const batch of batches) {
+        throwIfAborted(options.signal);
+        let text = '';
+        for (const row of batch) {
+          for (let i = 0; i < row.length; i++) {
+            const v = row[i];
+            text += (i ? '\t' : '') + (v === null ? '\\N' : fields[i](v));
+          }
+          text += '\n';
+        }
+        rows += batch.length;
+        yield text;
+        options.onRows?.(rows);
+      }
+    }
+    let result: { affectedRows: number; warningStatus: number };
+    try {
+      result = await this.db.loadData(sql, Readable.from(lines(), { objectMode: false }));
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
+      if (!started && (code === 'ER_NOT_ALLOWED_COMMAND' || code === 'ER_CLIENT_LOCAL_FILES_DISABLED' || code === 'ER_LOAD_INFILE_CAPABILITY_DISABLED')) {
+        this.db.localInfile = false;
+        return this.insertRows(table, columns, batches, options);
+      }
+      throw err instanceof DbPorterError ? err : rowsError(table, err);
+    }
+    if (result.affectedRows !== rows) {
+      throw new DbPorterError(
+        'CONFLICT',
+        `Table "${table}": ${rows - result.affectedRows} incoming row(s) collide with existing ones. Use --mode merge to merge them, or --mode replace to empty the table first; nothing was written.`,
+      );
+    }
+    if (result.warningStatus > 0) {
+      const [first] = await this.db.execute<Raw[]>('SHOW WARNINGS LIMIT 1');
+      throw new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to MySQL: ${first ? String(first.Message) : 'the server warned about a value'}. Nothing was written.`);
+    }
+    return { rows, inserted: rows };
+  }
+
+  private async insertRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
     const head = `INSERT INTO ${quoteMysql(table)} (${columns.map((c) => quoteMysql(c.name)).join(', ')}) VALUES `;
     // A no-op update on collision keeps the existing row, and (without FOUND_ROWS) counts as 0 rows.
     const tail = options.onConflict === 'skip' ? ` ON DUPLICATE KEY UPDATE ${quoteMysql(columns[0].name)} = ${quoteMysql(columns[0].name)}` : '';
@@ -417,6 +488,18 @@ class MysqlWriteUnit {
     }
   }
 }
+
+/** One value as a LOAD DATA field: tabs, newlines and backslashes escaped; bytes as hex (UNHEX'd by the statement). */
+function tsvField(column: Column): (v: unknown) => string {
+  const convert = toMysql(column);
+  if (column.type === 'bytes') return (v) => (convert(v) as Buffer).toString('hex');
+  return (v) => {
+    const text = String(convert(v));
+    return /[\\\t\n\r\0]/.test(text) ? text.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]) : text;
+  };
+}
+
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 function rowsError(table: string, err: unknown): DbPorterError {
   const cause = (err as { cause?: { code?: string } }).cause ?? err;
