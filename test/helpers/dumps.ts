@@ -55,8 +55,8 @@ export async function writeDump(format: DumpFormat, data: Array<{ table: Table; 
 }
 
 /** Feeds a text to a reader in chunks of `size` bytes and collects what comes out. */
-export async function readAll(text: string, format: DumpFormat, size = 7): Promise<{ header: DumpHeader; rows: Record<string, Row[]> }> {
-  const bytes = Buffer.from(text, 'utf8');
+export async function readAll(text: string | Buffer, format: DumpFormat, size = 7): Promise<{ header: DumpHeader; rows: Record<string, Row[]> }> {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
   }

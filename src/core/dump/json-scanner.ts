@@ -69,7 +69,11 @@ export class JsonScanner {
   async string(what: string): Promise<string> {
     const text = await this.valueText(what);
     if (!text.startsWith('"')) throw new ScanError(`expected ${what} (a string)`, false, this.offset);
-    return JSON.parse(text) as string;
+    try {
+      return JSON.parse(text) as string;
+    } catch (err) {
+      throw new ScanError(`${what} is not a valid JSON string (${(err as Error).message})`, false, this.offset);
+    }
   }
 
   /** The text of the next complete JSON value; it may span any number of chunks. */
