@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import * as yauzl from 'yauzl';
 import { DbPorterError, errorMessage } from '../errors';
 import { MANIFEST_ENTRY, manifestSchema, type Manifest } from './manifest';
+
+/**
+ * Zip bombs: an entry (or the gzip stream inside one) that expands more than MAX_RATIO times is
+ * refused once it passes RATIO_FLOOR bytes. Real dumps and files compress 3-50 times (rarely over 100); a bomb
+ * compresses thousands of times, so that a small archive fills the disk or memory.
+ */
+export const MAX_RATIO = 500;
+export const RATIO_FLOOR = 64 * 1024 * 1024;
 
 /**
  * Reads a zip archive without loading it: yauzl reads the central directory and then streams one
@@ -37,6 +45,10 @@ export class ArchiveReader {
             reject(new Error(`"${entry.fileName}" is a symbolic link`));
             return;
           }
+          if (entry.uncompressedSize > RATIO_FLOOR && entry.uncompressedSize > MAX_RATIO * Math.max(1, entry.compressedSize)) {
+            reject(new Error(`"${entry.fileName}" expands ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times (${entry.uncompressedSize} bytes), like a zip bomb`));
+            return;
+          }
           entries.set(entry.fileName, entry);
           zip.readEntry();
         });
@@ -59,12 +71,26 @@ export class ArchiveReader {
     );
   }
 
-  /** An entry written with ArchiveWriter.gzipStream, unzipped. */
+  /** An entry written with ArchiveWriter.gzipStream, unzipped; a gzip bomb inside is cut off. */
   async openGzipEntry(name: string): Promise<Readable> {
     const gunzip = zlib.createGunzip();
     const raw = await this.openEntry(name);
+    let compressed = 0;
+    let expanded = 0;
+    const file = this.file;
+    const guard = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        expanded += chunk.length;
+        if (expanded > RATIO_FLOOR && expanded > MAX_RATIO * Math.max(1, compressed)) {
+          raw.destroy();
+          done(new DbPorterError('ARCHIVE_INVALID', `${file}: "${name}" expands more than ${MAX_RATIO} times, like a zip bomb; it is not read further and nothing was written.`));
+        } else done(null, chunk);
+      },
+    });
+    raw.on('data', (chunk: Buffer) => (compressed += chunk.length));
     raw.on('error', (err) => gunzip.destroy(err));
-    return raw.pipe(gunzip);
+    gunzip.on('error', (err) => guard.destroy(err));
+    return raw.pipe(gunzip).pipe(guard);
   }
 
   async manifest(): Promise<Manifest> {

@@ -14,6 +14,12 @@ import { schemaSchema } from '../schema/model';
 export const FORMAT_NAME = 'dbporter-dump';
 export const FORMAT_VERSION = 1;
 
+/**
+ * The longest row (an NDJSON line, a JSON row object) a reader accepts: the row is held in memory
+ * whole, so a longer one (a damaged file, or a bomb) is refused rather than allowed to exhaust it.
+ */
+export const MAX_ROW_CHARS = 256 * 1024 * 1024;
+
 export type DumpFormat = 'json' | 'ndjson';
 export const DUMP_FORMATS: readonly DumpFormat[] = ['json', 'ndjson'];
 

@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { MAX_ROW_CHARS } from './format';
 
 /**
  * A pull tokenizer for the few structural steps of a JSON dump: it walks the outer objects and
@@ -23,18 +24,24 @@ export class JsonScanner {
     return this.consumed + this.pos;
   }
 
-  /** Loads more input; false at the end. Keeps the unread tail (and from `keepFrom` on, if given). */
-  private async more(keepFrom = this.pos): Promise<boolean> {
+  /**
+   * Loads more input; false at the end. Keeps the unread tail (and from `keepFrom` on, if given).
+   * Reads at least `minChars` characters before joining them to the buffer: a long value grows
+   * the buffer by doubling, so its scan stays linear in its length.
+   */
+  private async more(keepFrom = this.pos, minChars = 0): Promise<boolean> {
     if (this.done) return false;
-    const next = await this.chunks.next();
-    let text: string;
-    if (next.done) {
-      this.done = true;
-      text = this.decoder.end();
-      if (!text) return false;
-    } else {
-      text = typeof next.value === 'string' ? next.value : this.decoder.write(next.value);
-    }
+    let text = '';
+    do {
+      const next = await this.chunks.next();
+      if (next.done) {
+        this.done = true;
+        text += this.decoder.end();
+        break;
+      }
+      text += typeof next.value === 'string' ? next.value : this.decoder.write(next.value);
+    } while (text.length < minChars);
+    if (!text) return false;
     this.consumed += keepFrom;
     this.buf = this.buf.slice(keepFrom) + text;
     this.pos -= keepFrom;
@@ -118,7 +125,8 @@ export class JsonScanner {
       }
       // Rebase so that the value being scanned starts the buffer, then read on.
       const offsetInValue = i - start;
-      const got = await this.more(start);
+      if (offsetInValue > MAX_ROW_CHARS) throw new ScanError(`${what} is longer than ${MAX_ROW_CHARS / 1024 / 1024} MiB, more than a row may be`, false, this.offset);
+      const got = await this.more(start, offsetInValue);
       start = 0;
       i = offsetInValue;
       if (!got) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { Row, Table } from '../schema/model';
 import { DbPorterError } from '../errors';
-import { headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader, type DumpTrailer } from './format';
+import { MAX_ROW_CHARS, headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader, type DumpTrailer } from './format';
 import { JsonScanner, ScanError } from './json-scanner';
 import { RowDecoder } from './rows';
 
@@ -200,18 +200,26 @@ async function* readNdjson(source: AsyncIterable<Buffer | string>): AsyncIterabl
     if (hashedAll) hash.update(bytes);
   };
 
-  let carry: Buffer = Buffer.alloc(0);
+  // Bytes after the last newline so far, as chunks: a long line is joined once, when it ends.
+  let carry: Buffer[] = [];
+  let carried = 0;
   for await (const chunk of source) {
-    const data = carry.length ? Buffer.concat([carry, Buffer.from(chunk)]) : Buffer.from(chunk);
+    const data = Buffer.from(chunk);
     const end = data.lastIndexOf(0x0a);
     if (end < 0) {
-      carry = data;
+      carry.push(data);
+      carried += data.length;
+      if (carried > MAX_ROW_CHARS) {
+        throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo + 1} is longer than ${MAX_ROW_CHARS / 1024 / 1024} MiB, more than a row may be: the file is damaged or not a dump. Nothing was written.`);
+      }
       continue;
     }
-    carry = data.subarray(end + 1);
-    yield* region(data.subarray(0, end + 1), true);
+    const lines = carry.length ? Buffer.concat([...carry, data.subarray(0, end + 1)]) : data.subarray(0, end + 1);
+    carry = [data.subarray(end + 1)];
+    carried = carry[0].length;
+    yield* region(lines, true);
   }
-  if (carry.length) yield* region(carry, false);
+  if (carried) yield* region(Buffer.concat(carry), false);
   yield* flush();
 
   if (!header) throw new DbPorterError('DUMP_INVALID', 'The NDJSON dump is empty: it has no header line.');
