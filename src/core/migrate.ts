@@ -147,7 +147,10 @@ export interface RunResult {
 
 function find(dir: string, name: string): Migration {
   const all = findMigrations(dir, true);
-  const found = all.find((m) => m.name === name) ?? all.find((m) => m.name === `archive/${name}`);
+  // The file's name, or the name without its extension when only one file has it.
+  const bare = (m: Migration) => m.name.replace(/\.[^./]+$/, '');
+  const byBare = all.filter((m) => bare(m) === name || bare(m) === `archive/${name}`);
+  const found = all.find((m) => m.name === name) ?? all.find((m) => m.name === `archive/${name}`) ?? (byBare.length === 1 ? byBare[0] : undefined);
   if (!found) {
     throw new DbPorterError('BAD_ARGUMENT', `No migration "${name}" in ${dir}. There: ${all.map((m) => m.name).join(', ') || '(none)'}.`);
   }
