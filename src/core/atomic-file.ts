@@ -8,7 +8,48 @@ import { randomBytes } from 'node:crypto';
  */
 
 export function temporaryPathFor(destination: string): string {
+  sweepStaleTemporaries(path.dirname(destination));
   return path.join(path.dirname(destination), `.${path.basename(destination)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Where existing content is moved aside while new content takes its place. Never swept: if a
+ * process dies between the two renames, this is the only copy of what was there.
+ */
+export function asidePathFor(existing: string): string {
+  return path.join(path.dirname(existing), `.${path.basename(existing)}.${process.pid}-${randomBytes(4).toString('hex')}.old`);
+}
+
+/** `.<name>.<pid>-<8 hex>.tmp`: a temporary file (or folder) and the process that made it. */
+const TEMPORARY = /^\..+\.(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes temporary files and folders left in `dir` by DB Porter processes that no longer run
+ * (killed with SIGKILL, or the machine went down): the next write into a folder cleans it up.
+ * A temporary of a process still running is left alone, whoever it belongs to.
+ */
+export function sweepStaleTemporaries(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMPORARY.exec(name);
+    if (!m || Number(m[1]) === process.pid || isRunning(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** fsync of the folder makes the rename itself durable. Some file systems refuse it; that is harmless. */

@@ -15,7 +15,7 @@ import { ArchiveReader } from './archive/reader';
 import { ArchiveWriter } from './archive/writer';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, DUMP_ENTRY, FILES_PREFIX, SQLITE_ENTRY, type Manifest } from './archive/manifest';
 import { maskUrl, parseUrl } from './url';
-import { syncDirectory, temporaryPathFor } from './atomic-file';
+import { asidePathFor, syncDirectory, temporaryPathFor } from './atomic-file';
 import { filesBelow } from './folder';
 import { TOOL } from './version';
 
@@ -250,7 +250,7 @@ async function replaceSqliteFile(reader: ArchiveReader, target: string): Promise
 /** Puts `staged` where `root` is, in two renames; the old content is removed afterwards. */
 function swapFolder(root: string, staged: string): void {
   fs.mkdirSync(path.dirname(root), { recursive: true });
-  const old = fs.existsSync(root) ? temporaryPathFor(root) : undefined;
+  const old = fs.existsSync(root) ? asidePathFor(root) : undefined;
   if (old) fs.renameSync(root, old);
   try {
     fs.renameSync(staged, root);

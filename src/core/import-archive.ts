@@ -7,7 +7,7 @@ import { importDump, type ImportOptions, type ImportResult } from './import';
 import { DbPorterError, errorMessage, throwIfAborted } from './errors';
 import { ArchiveReader } from './archive/reader';
 import { DUMP_ENTRY, FILES_PREFIX, type Manifest } from './archive/manifest';
-import { temporaryPathFor } from './atomic-file';
+import { asidePathFor, temporaryPathFor } from './atomic-file';
 import type { LoadMode } from './load';
 
 /**
@@ -221,7 +221,7 @@ function moveIntoPlace(staged: Staged[]): number {
         fs.mkdirSync(path.dirname(to), { recursive: true });
         let previous: string | undefined;
         if (fs.existsSync(to)) {
-          previous = temporaryPathFor(to);
+          previous = asidePathFor(to);
           fs.renameSync(to, previous);
         }
         moved.push({ from, to, previous });

@@ -395,15 +395,16 @@ class MysqlWriteUnit {
       }
       throw err instanceof DbPorterError ? err : rowsError(table, err);
     }
-    if (result.affectedRows !== rows) {
+    if (result.affectedRows !== rows || result.warningStatus > 0) {
+      // Out-of-range values are clamped, and then may collide: the first warning that is not a
+      // duplicate names the cause; only duplicates mean a collision.
+      const warnings = await this.db.execute<Raw[]>('SHOW WARNINGS LIMIT 20');
+      const cause = warnings.find((w) => Number(w.Code) !== 1062);
+      if (cause) throw new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to MySQL: ${String(cause.Message)}. Nothing was written.`);
       throw new DbPorterError(
         'CONFLICT',
         `Table "${table}": ${rows - result.affectedRows} incoming row(s) collide with existing ones. Use --mode merge to merge them, or --mode replace to empty the table first; nothing was written.`,
       );
-    }
-    if (result.warningStatus > 0) {
-      const [first] = await this.db.execute<Raw[]>('SHOW WARNINGS LIMIT 1');
-      throw new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to MySQL: ${first ? String(first.Message) : 'the server warned about a value'}. Nothing was written.`);
     }
     return { rows, inserted: rows };
   }
