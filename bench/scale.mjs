@@ -29,7 +29,7 @@ psql(
      timestamp '2015-01-01' + (g % 300000000) * interval '1 second' AS created_at,
      CASE WHEN g % 5 = 0 THEN NULL ELSE jsonb_build_object('score', g % 100, 'tag', 't' || (g % 17)) END AS payload,
      CASE WHEN g % 20 = 0 THEN decode(md5(g::text), 'hex') END AS digest
-   FROM generate_series(1, ${rows}) g`,
+   FROM generate_series(1::bigint, ${rows}::bigint) g`,
 );
 psql(url, 'ALTER TABLE big ADD PRIMARY KEY (id)');
 psql(url, 'VACUUM ANALYZE big');
