@@ -1,4 +1,4 @@
-import { DbPorterError, errorMessage } from '../core/errors';
+import { DbPorterError, explainError, errorMessage } from '../core/errors';
 import { VERSION } from '../core/version';
 import { maskUrlsIn } from '../core/url';
 import type { CliContext } from './context';
@@ -73,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await command.run(args, ctx);
     return 0;
-  } catch (err) {
+  } catch (thrown) {
+    const err = explainError(thrown);
     if (err instanceof DbPorterError) {
       process.stderr.write(`dbporter ${name}: ${maskUrlsIn(err.message)} [${err.code}]\n`);
       return err.code === 'CANCELLED' ? 130 : err.code === 'BAD_ARGUMENT' ? 2 : 1;

@@ -70,7 +70,9 @@ export function writeFileAtomic(destination: string, data: Uint8Array): void {
   try {
     const fd = fs.openSync(tmp, 'w', 0o644);
     try {
-      fs.writeSync(fd, data);
+      // writeSync may write less than asked (a disk filling up): go on until all is written, or
+      // the next write fails with the reason.
+      for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

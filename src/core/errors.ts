@@ -56,3 +56,27 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** What the operating system's file errors mean for the person, and what to do about them. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOSPC: 'the disk is full. Free some space, or write somewhere else',
+  EDQUOT: 'the disk quota is used up. Free some space, or write somewhere else',
+  EFBIG: 'the file would be larger than this file system or process allows. Write somewhere else',
+  EROFS: 'the file system is read-only. Write somewhere else',
+  EACCES: 'permission was denied. Check the folder\'s permissions, or write somewhere else',
+  EPERM: 'the operation was not permitted. Check the folder\'s permissions, or write somewhere else',
+  EIO: 'the device reported an input/output error. Check the disk',
+};
+
+/**
+ * An error from the core or from the system as a DbPorterError: file-system failures (a full disk,
+ * a read-only folder) get a plain explanation; anything else passes through unchanged.
+ */
+export function explainError(err: unknown): unknown {
+  if (err instanceof DbPorterError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const meaning = e && typeof e.code === 'string' ? FILE_ERRORS[e.code] : undefined;
+  if (!meaning) return err;
+  const where = e.path ? ` (${e.path})` : '';
+  return new DbPorterError('WRITE_FAILED', `Could not write${where}: ${meaning}. Nothing was written (${e.code}).`, { cause: err });
+}

@@ -20,6 +20,8 @@ export class ArchiveWriter {
   private readonly manifestStream = new PassThrough();
   private readonly out: AtomicWriteStream;
   private generation: Promise<void> | undefined;
+  /** The entry streams callers write into: when the file cannot be written, they fail too. */
+  private readonly sinks: Writable[] = [];
 
   constructor(destination: string) {
     this.out = new AtomicWriteStream(destination);
@@ -29,6 +31,7 @@ export class ArchiveWriter {
   stream(name: string): Writable {
     const sink = new PassThrough();
     this.zip.file(name, this.hashed(name, sink), { binary: true, createFolders: false });
+    this.sinks.push(sink);
     return sink;
   }
 
@@ -36,6 +39,7 @@ export class ArchiveWriter {
   gzipStream(name: string): Writable {
     const gzip = zlib.createGzip({ level: 1 });
     this.zip.file(name, this.hashed(name, gzip), { binary: true, createFolders: false, compression: 'STORE' });
+    this.sinks.push(gzip);
     return gzip;
   }
 
@@ -56,15 +60,16 @@ export class ArchiveWriter {
       hash.update(chunk);
       size += chunk.length;
     });
-    this.ended.push(
-      new Promise<void>((resolve, reject) => {
-        source.once('end', () => {
-          this.sums[name] = { size, sha256: hash.digest('hex') };
-          resolve();
-        });
-        source.once('error', reject);
-      }),
-    );
+    const ended = new Promise<void>((resolve, reject) => {
+      source.once('end', () => {
+        this.sums[name] = { size, sha256: hash.digest('hex') };
+        resolve();
+      });
+      source.once('error', reject);
+    });
+    // Awaited in finish(); a failure before then is the caller's to see through its own writes.
+    ended.catch(() => undefined);
+    this.ended.push(ended);
     return source;
   }
 
@@ -78,10 +83,18 @@ export class ArchiveWriter {
       zipped.pipe(this.out.stream, { end: false });
       zipped.on('end', () => resolve());
     });
+    // A file that cannot be written (a full disk) stops the archive: writers into its entries
+    // would otherwise wait for room forever. They get the error; finish() throws it.
+    this.generation.catch((err: Error) => {
+      zipped.unpipe(this.out.stream);
+      for (const sink of this.sinks) sink.destroy(err);
+      this.manifestStream.destroy(err);
+    });
   }
 
   /** Writes the manifest (given the entries' checksums) once every entry is in, and closes the file. */
   async finish(manifest: (entries: Record<string, ManifestEntry>) => Manifest): Promise<Manifest> {
+    await Promise.race([Promise.all(this.ended), this.generation]);
     await Promise.all(this.ended);
     const complete = manifest({ ...this.sums });
     this.manifestStream.end(JSON.stringify(complete, null, 2));
