@@ -54,8 +54,11 @@ export class MysqlAdapter implements Adapter {
       // JSON arrives as its text, never parsed: numbers of any size survive.
       jsonStrings: true,
     });
-    conn.on('error', () => undefined);
     const adapter = new MysqlAdapter(conn, location);
+    // A connection the server ends (KILL, a restart) fails the reads in flight: a paused result
+    // stream would otherwise wait for rows that never come.
+    conn.on('error', (err) => adapter.lost(err));
+    conn.on('end', () => adapter.lost(new Error('the server closed the connection')));
     try {
       await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
       // Strict mode turns silent truncation into errors; NO_AUTO_VALUE_ON_ZERO keeps an id of 0 as 0.
@@ -77,6 +80,14 @@ export class MysqlAdapter implements Adapter {
     return new Promise((resolve, reject) => {
       this.conn.query(sql, values, (err, result) => (err ? reject(this.wrap(err)) : resolve(result as R)));
     });
+  }
+
+  private readonly streams = new Set<{ destroy(err?: Error): void }>();
+
+  private lost(err: Error): void {
+    const gone = new DbPorterError('CONNECTION_FAILED', `MySQL at ${describeLocation(this.location)} ended the connection (${maskSecrets(errorMessage(err), [this.location.password])}). Nothing was written; run it again once the server is back.`, { cause: err });
+    for (const stream of this.streams) stream.destroy(gone);
+    this.streams.clear();
   }
 
   private wrap(err: unknown): Error {
@@ -195,6 +206,7 @@ export class MysqlAdapter implements Adapter {
     const filter = whereSql(where, quoteMysql, (column, v) => this.conn.escape(v === null ? null : toMysql(column)(v)));
     const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}${filter}`;
     const stream = this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: BATCH_ROWS });
+    this.streams.add(stream);
     let batch: Row[] = [];
     try {
       for await (const raw of stream as AsyncIterable<Array<string | number | Buffer | null>>) {
@@ -213,6 +225,8 @@ export class MysqlAdapter implements Adapter {
     } catch (err) {
       stream.destroy();
       throw this.wrap(err);
+    } finally {
+      this.streams.delete(stream);
     }
   }
 
