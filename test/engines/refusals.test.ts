@@ -9,6 +9,8 @@ import type { Engine } from '../../src/core/url';
 import { createTestDatabase, execSql, requireServer, PG_ADMIN_URL, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/servers';
 import { loadChinook } from '../helpers/chinook';
 import { checksums, exportToFile, tableNames, tempDir } from '../helpers/data';
+import { writeDump } from '../helpers/dumps';
+import type { Table } from '../../src/core/schema/model';
 
 /**
  * Bad dumps are refused with a clear error, and the target stays exactly as it was, even when the
@@ -81,6 +83,41 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
     it('a key collision in append mode', async () => {
       const doubled = dumps.json.replace('{"ArtistId":2,', '{"ArtistId":1,');
       await assert.rejects(importText(doubled, 'json', 'append'), errorCode('CONFLICT', /Artist/));
+    });
+
+    // SQLite stores what it is given (its column types are affinities); the servers check.
+    if (engine !== 'sqlite') {
+      it('a value too long for the column the target already has', async () => {
+        const keep: Table = {
+          name: 'keep',
+          columns: [
+            { name: 'id', type: 'integer', nullable: false },
+            { name: 'note', type: 'text', nullable: true },
+          ],
+          primaryKey: ['id'],
+          uniques: [],
+          foreignKeys: [],
+          indexes: [],
+        };
+        const text = await writeDump('ndjson', [{ table: keep, rows: [[3, 'three'], [4, 'x'.repeat(500)]] }]);
+        await assert.rejects(importText(text, 'ndjson', 'append'), errorCode('WRITE_FAILED', /keep.*(too long|truncated)/is));
+      });
+    }
+
+    it('a column the target table lacks', async () => {
+      const keep: Table = {
+        name: 'keep',
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'colour', type: 'text', nullable: true },
+        ],
+        primaryKey: ['id'],
+        uniques: [],
+        foreignKeys: [],
+        indexes: [],
+      };
+      const text = await writeDump('ndjson', [{ table: keep, rows: [[3, 'red']] }]);
+      await assert.rejects(importText(text, 'ndjson'), errorCode('UNKNOWN_COLUMN', /"keep" in the target has no column "colour"/));
     });
 
     it('cancellation part way', async () => {
