@@ -1,7 +1,7 @@
 import { importDump } from '../../core/import';
 import { formatFromPath } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
-import { LOAD_MODES, type LoadMode, type LoadResult } from '../../core/load';
+import { loadModeFrom, type LoadMode, type LoadResult } from '../../core/load';
 import { resolveDatabase } from '../../core/config';
 import { withSnapshot } from '../../core/backup';
 import { configFrom, openResolved, parse, reporter, type CliContext } from '../context';
@@ -58,14 +58,10 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   }
 }
 
+/** --mode, or its aliases --truncate (replace) and --no-truncate (append); see loadModeFrom. */
 export function modeFrom(mode: string | undefined, truncate: boolean | undefined, noTruncate: boolean | undefined): LoadMode {
-  const chosen = [mode, truncate ? 'replace' : undefined, noTruncate ? 'append' : undefined].filter(Boolean);
-  if (new Set(chosen).size > 1) throw new DbPorterError('BAD_ARGUMENT', `--mode, --truncate and --no-truncate disagree (${chosen.join(' vs ')}); give one.`);
-  const value = chosen[0] ?? 'merge';
-  if (!(LOAD_MODES as readonly string[]).includes(value)) {
-    throw new DbPorterError('BAD_ARGUMENT', `Unknown mode "${value}". Use one of: ${LOAD_MODES.join(', ')}.`);
-  }
-  return value as LoadMode;
+  if (truncate && noTruncate) throw new DbPorterError('BAD_ARGUMENT', '--truncate and --no-truncate disagree; give one.');
+  return loadModeFrom({ mode, truncate: truncate ? true : noTruncate ? false : undefined }, { mode: '--mode', truncate: truncate ? '--truncate' : '--no-truncate' });
 }
 
 export function summary(verb: string, result: LoadResult, verbose: boolean | undefined): string {
