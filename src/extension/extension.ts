@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { DatabasesTree } from './databases-tree';
 import { exportCommand } from './commands/export';
+import { startAdminApiCommand, stopAdminApiCommand } from './commands/admin-api';
+import { AdminApi } from './admin-api';
 import { Log } from './log';
 import { WorkspaceConfig } from './workspace-config';
 import { CONFIG_FILE } from '../core/config';
@@ -9,17 +11,20 @@ import { CONFIG_FILE } from '../core/config';
 export interface DbPorterApi {
   config: WorkspaceConfig;
   databases: DatabasesTree;
+  adminApi: AdminApi;
 }
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
   const log = new Log();
   const config = new WorkspaceConfig();
   const databases = new DatabasesTree(config, vscode.Uri.joinPath(context.extensionUri, 'media'));
+  const adminApi = new AdminApi(context.secrets, config, log);
 
   context.subscriptions.push(
     log,
     config,
     databases,
+    adminApi,
     vscode.window.createTreeView('dbporter.databases', { treeDataProvider: databases, showCollapseAll: true }),
     vscode.commands.registerCommand('dbporter.refresh', () => {
       config.reload();
@@ -27,9 +32,11 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     }),
     vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(config, log, arg)),
     vscode.commands.registerCommand('dbporter.createConfig', () => createConfig(config)),
+    vscode.commands.registerCommand('dbporter.startAdminApi', (args) => startAdminApiCommand(adminApi, config, log, args)),
+    vscode.commands.registerCommand('dbporter.stopAdminApi', () => stopAdminApiCommand(adminApi)),
   );
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases };
+  return { config, databases, adminApi };
 }
 
 /** Writes a starter dbporter.config.json (when there is none) and opens it. */
