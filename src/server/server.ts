@@ -157,6 +157,8 @@ function lingerAfter(req: http.IncomingMessage, res: http.ServerResponse): void 
   if (req.complete) return;
   res.once('finish', () => {
     if (req.complete) return;
+    // A multipart importer that stopped reading would hold the body up: drop it instead.
+    req.unpipe();
     req.resume();
     const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
     timer.unref();

@@ -71,6 +71,7 @@ export function readResponse(req: http.ClientRequest): Promise<{ status: number;
       res.once('end', () => resolve({ status: res.statusCode!, text }));
       res.once('error', reject);
     });
-    req.once('error', reject);
+    // Also after the answer: a server that stopped listening to the rest of a refused body may reset.
+    req.on('error', reject);
   });
 }

@@ -187,6 +187,19 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as const) {
         assert.ok(!/\n\s+at /.test(answer.text), `${what}: no stack trace`);
       }
 
+      // Refused at its first line while megabytes more are on the way: the caller still gets the answer.
+      const boundary = 'early-refusal';
+      const req = rawRequest(server, '/admin/migrations/import?database=target&format=ndjson', { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' });
+      const answer = readResponse(req);
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bad.ndjson"\r\n\r\n{"hello": 1}\n`);
+      const filler = '{"table": "x", "row": {}}\n'.repeat(4000);
+      // Written without waiting for drains: once the answer is in, the client stops reporting them.
+      for (let i = 0; i < 50; i++) req.write(filler);
+      req.end(`\r\n--${boundary}--\r\n`);
+      const early = await answer;
+      assert.equal(early.status, 400, early.text);
+      assert.equal(JSON.parse(early.text).error.code, 'DUMP_INVALID');
+
       // A dump cut short: the rows before the cut must not stay.
       const dump = (await call(server, '/admin/migrations/export', { json: { format: 'ndjson' } })).text;
       const cut = dump.slice(0, Math.floor(dump.length * 0.8));
