@@ -1,4 +1,4 @@
-// `npm test`: type-checks, builds, runs the unit, engine and command-line tests with mocha, then
+// `npm test`: type-checks, builds, runs the unit, engine, command-line and admin API tests with mocha, then
 // the extension tests inside a real VS Code (test/extension/run-in-code-server.mjs), and ends with
 // one "N passed, N failed" line over all of them.
 //
@@ -36,7 +36,7 @@ if (withMocha) await step('unit, engine and command-line tests (mocha)', async (
   const mocha = new Mocha({ reporter: 'spec', timeout: 10_000, grep });
   const files = (dir) =>
     fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)) : [];
-  for (const dir of ['out/test/unit', 'out/test/engines', 'out/test/cli']) files(dir).sort().forEach((f) => mocha.addFile(f));
+  for (const dir of ['out/test/unit', 'out/test/engines', 'out/test/cli', 'out/test/server']) files(dir).sort().forEach((f) => mocha.addFile(f));
   await mocha.loadFilesAsync();
   await new Promise((resolve) => {
     const runner = mocha.run(resolve);

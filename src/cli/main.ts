@@ -9,6 +9,7 @@ import * as backupCommand from './commands/backup';
 import * as restoreCommand from './commands/restore';
 import * as guardCommand from './commands/guard';
 import * as migrateCommand from './commands/migrate';
+import * as serveCommand from './commands/serve';
 
 const COMMANDS: Record<string, { run(args: string[], ctx: CliContext): Promise<void>; usage: string }> = {
   export: exportCommand,
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run(args: string[], ctx: CliContext): Promise<v
   restore: restoreCommand,
   guard: guardCommand,
   migrate: migrateCommand,
+  serve: serveCommand,
 };
 
 const USAGE = `DB Porter ${VERSION}: move data between SQLite, PostgreSQL and MySQL/MariaDB.
@@ -32,6 +34,7 @@ Commands:
   restore   put a backup archive back, after a snapshot of the current state
   guard     run a maintenance command; restore the database if it changes what it should not
   migrate   schema migrations from a folder of scripts: list, run (--dry-run), up
+  serve     the HTTP admin API: export and import over HTTP, guarded by an API key
 
 Run "dbporter <command> --help" for a command's options. A database is a URL
 (sqlite:file.db, postgresql://user@host/db, mysql://user@host/db) or a name from

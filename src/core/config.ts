@@ -56,6 +56,19 @@ export const configSchema = z
       .object({ keep: z.number().int().positive().describe('Backups kept per database; older ones are deleted.') })
       .strict()
       .optional(),
+    server: z
+      .object({
+        database: z.string().min(1).optional().describe('The database `dbporter serve` serves when no --database-url is given.'),
+        apiKey: z
+          .string()
+          .regex(/^\$\{env:[^}]+\}$/, 'must be a reference such as ${env:DBPORTER_API_KEY}; the key itself never goes into this file')
+          .optional()
+          .describe('Where the admin API key comes from: ${env:NAME}. Without it, DBPORTER_API_KEY is used.'),
+        maxBodyBytes: z.number().int().positive().optional().describe('Largest request body the admin API accepts, in bytes (default 100 MiB).'),
+      })
+      .strict()
+      .optional()
+      .describe('The HTTP admin API (dbporter serve).'),
   })
   .strict();
 

@@ -27,7 +27,12 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'GUARD_TRIPPED'
   | 'BAD_ARGUMENT'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  // The HTTP admin API's own refusals.
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'BODY_TOO_LARGE'
+  | 'BUSY';
 
 export class DbPorterError extends Error {
   override readonly name = 'DbPorterError';

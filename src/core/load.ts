@@ -17,6 +17,23 @@ import { MERGE_BATCH_ROWS, type Merger } from './merge/merger';
 export type LoadMode = 'merge' | 'replace' | 'append';
 export const LOAD_MODES: readonly LoadMode[] = ['merge', 'replace', 'append'];
 
+/**
+ * The load mode a front end's options name, the same for all of them: an explicit mode, or
+ * "truncate" (true empties the tables first: replace; false refuses collisions: append);
+ * merge when neither is given. `names` are how the front end spells the two options.
+ */
+export function loadModeFrom(options: { mode?: string; truncate?: boolean }, names = { mode: 'mode', truncate: 'truncate' }): LoadMode {
+  const fromTruncate = options.truncate === undefined ? undefined : options.truncate ? 'replace' : 'append';
+  if (options.mode !== undefined && fromTruncate !== undefined && options.mode !== fromTruncate) {
+    throw new DbPorterError('BAD_ARGUMENT', `${names.mode} and ${names.truncate} disagree (${options.mode} vs ${fromTruncate}); give one.`);
+  }
+  const value = options.mode ?? fromTruncate ?? 'merge';
+  if (!(LOAD_MODES as readonly string[]).includes(value)) {
+    throw new DbPorterError('BAD_ARGUMENT', `Unknown mode "${value}". Use one of: ${LOAD_MODES.join(', ')}.`);
+  }
+  return value as LoadMode;
+}
+
 export interface TableResult {
   table: string;
   /** Rows that came in. */

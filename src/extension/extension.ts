@@ -3,6 +3,8 @@ import { DatabasesTree } from './databases-tree';
 import { exportCommand } from './commands/export';
 import { ConflictUi } from './conflicts';
 import { Jobs } from './jobs';
+import { startAdminApiCommand, stopAdminApiCommand } from './commands/admin-api';
+import { AdminApi } from './admin-api';
 import { Log } from './log';
 import type { Services } from './services';
 import { WorkspaceConfig } from './workspace-config';
@@ -15,6 +17,7 @@ export interface DbPorterApi {
   jobs: Jobs;
   conflicts: ConflictUi;
   services: Services;
+  adminApi: AdminApi;
 }
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
@@ -31,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     askConflicts: (database) => conflicts.resolverFor(database),
   };
   const databases = new DatabasesTree(config, services.media);
+  const adminApi = new AdminApi(context.secrets, config, log);
 
   context.subscriptions.push(
     log,
@@ -38,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     jobs,
     conflicts,
     databases,
+    adminApi,
     vscode.window.createTreeView('dbporter.databases', { treeDataProvider: databases, showCollapseAll: true }),
     vscode.commands.registerCommand('dbporter.refresh', () => {
       config.reload();
@@ -45,9 +50,11 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     }),
     vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.createConfig', () => createConfig(config)),
+    vscode.commands.registerCommand('dbporter.startAdminApi', (args) => startAdminApiCommand(adminApi, config, log, args)),
+    vscode.commands.registerCommand('dbporter.stopAdminApi', () => stopAdminApiCommand(adminApi)),
   );
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases, jobs, conflicts, services };
+  return { config, databases, jobs, conflicts, services, adminApi };
 }
 
 /** Writes a starter dbporter.config.json (when there is none) and opens it. */

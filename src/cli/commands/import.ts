@@ -5,7 +5,7 @@ import { loadResolver } from '../../core/merge/resolver';
 import { STRATEGY_HELP, strategiesFrom } from '../../core/merge/strategy';
 import { containerFromPath, type DumpFormat } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
-import { LOAD_MODES, type LoadMode, type LoadResult, type TableResult } from '../../core/load';
+import { loadModeFrom, type LoadMode, type LoadResult, type TableResult } from '../../core/load';
 import { resolveDatabase } from '../../core/config';
 import { withSnapshot } from '../../core/backup';
 import { configFrom, openResolved, parse, reporter, type CliContext } from '../context';
@@ -109,14 +109,10 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   }
 }
 
+/** --mode, or its aliases --truncate (replace) and --no-truncate (append); see loadModeFrom. */
 export function modeFrom(mode: string | undefined, truncate: boolean | undefined, noTruncate: boolean | undefined): LoadMode {
-  const chosen = [mode, truncate ? 'replace' : undefined, noTruncate ? 'append' : undefined].filter(Boolean);
-  if (new Set(chosen).size > 1) throw new DbPorterError('BAD_ARGUMENT', `--mode, --truncate and --no-truncate disagree (${chosen.join(' vs ')}); give one.`);
-  const value = chosen[0] ?? 'merge';
-  if (!(LOAD_MODES as readonly string[]).includes(value)) {
-    throw new DbPorterError('BAD_ARGUMENT', `Unknown mode "${value}". Use one of: ${LOAD_MODES.join(', ')}.`);
-  }
-  return value as LoadMode;
+  if (truncate && noTruncate) throw new DbPorterError('BAD_ARGUMENT', '--truncate and --no-truncate disagree; give one.');
+  return loadModeFrom({ mode, truncate: truncate ? true : noTruncate ? false : undefined }, { mode: '--mode', truncate: truncate ? '--truncate' : '--no-truncate' });
 }
 
 /** The label of an import by default: the dump file's name without its extension. */

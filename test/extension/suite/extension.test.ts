@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { DbPorterApi } from '../../../src/extension/extension';
 import type { DatabaseItem, TableItem, DatabasesNode } from '../../../src/extension/databases-tree';
 import type { ExportOutcome } from '../../../src/extension/commands/export';
+import type { AdminApiInfo } from '../../../src/extension/admin-api';
 
 /**
  * Runs inside a real VS Code, against the workspace the launcher prepared: dbporter.config.json
@@ -99,6 +100,35 @@ describe('DB Porter in VS Code', () => {
     const lines = fs.readFileSync(destination, 'utf8').trimEnd().split('\n');
     assert.equal(lines.length, 1 + 25 + 1, 'header, 25 rows, trailer');
     assert.match(lines[lines.length - 1], /"trailer"/);
+  });
+
+  it('"DB Porter: Start Admin API" serves /health and authenticated exports on loopback; "Stop Admin API" ends it', async () => {
+    const { adminApi } = await api();
+    const info = (await vscode.commands.executeCommand('dbporter.startAdminApi', { database: 'chinook', port: 0 })) as AdminApiInfo;
+    assert.ok(info, 'the command answers with where the server listens');
+    try {
+      assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(info.database, 'chinook');
+      const health = await fetch(`${info.url}/health`);
+      assert.equal(health.status, 200);
+      assert.equal(((await health.json()) as { status: string }).status, 'ok');
+
+      const exportRoute = `${info.url}/admin/migrations/export`;
+      const refused = await fetch(exportRoute, { method: 'POST' });
+      assert.equal(refused.status, 401, 'no key, no export');
+      const key = await adminApi.apiKey();
+      assert.ok(key.length >= 40, 'a generated key of 32 random bytes');
+      assert.equal(await adminApi.apiKey(), key, 'kept in SecretStorage, not made anew');
+      const exported = await fetch(exportRoute, { method: 'POST', headers: { 'X-API-Key': key, 'Content-Type': 'application/json' }, body: JSON.stringify({ tables: ['Genre'] }) });
+      assert.equal(exported.status, 200);
+      const dump = (await exported.json()) as { data: Record<string, unknown[]> };
+      assert.deepEqual(Object.keys(dump.data), ['Genre']);
+      assert.equal(dump.data.Genre.length, 25);
+    } finally {
+      assert.equal(await vscode.commands.executeCommand('dbporter.stopAdminApi'), true);
+    }
+    assert.equal(adminApi.running, undefined);
+    await assert.rejects(fetch(`${info.url}/health`), 'nothing listens after the stop');
   });
 
   it('exports from PostgreSQL when the launcher provided a server database', async function () {

@@ -1,0 +1,59 @@
+import type { ServerResponse } from 'node:http';
+import { DbPorterError, type ErrorCode } from '../core/errors';
+import { maskSecrets, maskUrlsIn } from '../core/url';
+
+/** HTTP statuses for the error codes the command line prints; anything unknown is a 500. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_ARGUMENT: 400,
+  BAD_URL: 400,
+  UNKNOWN_ENGINE: 400,
+  DUMP_INVALID: 400,
+  DUMP_TRUNCATED: 400,
+  DUMP_CHECKSUM: 400,
+  ARCHIVE_INVALID: 400,
+  UNKNOWN_TABLE: 400,
+  BAD_VALUE: 400,
+  UNSUPPORTED: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  UNKNOWN_DATABASE: 404,
+  FILE_NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNKNOWN_COLUMN: 409,
+  BUSY: 409,
+  FILE_CHANGED: 409,
+  FILE_IN_USE: 409,
+  GUARD_TRIPPED: 409,
+  BODY_TOO_LARGE: 413,
+  // The database behind the server did not answer as it should.
+  CONNECTION_FAILED: 502,
+  AUTH_FAILED: 502,
+  DATABASE_NOT_FOUND: 502,
+  // The server is stopping and rolled the work back.
+  CANCELLED: 503,
+};
+
+export function statusFor(code: ErrorCode): number {
+  return STATUS[code] ?? 500;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/**
+ * The JSON error body for any failure: a DbPorterError keeps its code and (masked) message;
+ * anything else is INTERNAL with a generic message, so no driver text or stack reaches a caller.
+ */
+export function errorBody(err: unknown, secrets: Array<string | undefined>): { status: number; body: ErrorBody } {
+  if (err instanceof DbPorterError) {
+    return { status: statusFor(err.code), body: { error: { code: err.code, message: maskSecrets(maskUrlsIn(err.message), secrets) } } };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Unexpected error in the admin API; the server log says more.' } } };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
+  res.end(text);
+}
