@@ -11,6 +11,8 @@ import { whereSql, type RowFilter } from '../filter';
 const BATCH_ROWS = 2000;
 /** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
 const BATCH_BYTES = 4 * 1024 * 1024;
+/** Characters per piece of a LOAD DATA LOCAL stream (a UTF-8 piece is at most 4 times as many bytes). */
+const INFILE_PIECE = 1024 * 1024;
 
 export function quoteMysql(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
@@ -392,9 +394,14 @@ class MysqlWriteUnit {
             text += (i ? '\t' : '') + (v === null ? '\\N' : fields[i](v));
           }
           text += '\n';
+          // Each piece of the file travels as one packet: keep it well under max_allowed_packet.
+          if (text.length >= INFILE_PIECE) {
+            yield text;
+            text = '';
+          }
         }
         rows += batch.length;
-        yield text;
+        if (text) yield text;
         options.onRows?.(rows);
       }
     }
