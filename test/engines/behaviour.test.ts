@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { openAdapter, withAdapter } from '../../src/core/engines';
 import { copyDatabase } from '../../src/core/copy';
 import { importDump } from '../../src/core/import';
@@ -142,6 +143,26 @@ describe('import modes, sequences and awkward schemas', function () {
           await target.drop();
           target = await createTestDatabase(engine);
         }
+      });
+
+      it('replaces a table other tables point at: their keys are checked again at the end', async () => {
+        await copy(chinook.url, target.url, { tables: ['Artist', 'Album'] });
+        const artists = await exportToFile(chinook.url, 'ndjson', dir, ['Artist']);
+        // The same artists come back: every album still has its artist.
+        const replaced = await withAdapter(target.url, (a) => importDump(a, fs.createReadStream(artists), { format: 'ndjson', mode: 'replace' }));
+        assert.equal(replaced.inserted, 275);
+        assert.deepEqual(await checksums(target.url), await checksumsOf(chinook.url, ['Artist', 'Album']));
+        // Without AC/DC (artist 1), two albums would point nowhere: refused, nothing changes.
+        const lines = fs.readFileSync(artists, 'utf8').split('\n');
+        const withoutAcdc = path.join(dir, 'artists-without-1.json');
+        const kept = await readTable(chinook.url, 'Artist');
+        fs.writeFileSync(withoutAcdc, JSON.stringify({ metadata: { ...JSON.parse(lines[0]).metadata, rowCounts: { Artist: 274 } }, schema: JSON.parse(lines[0]).schema, data: { Artist: kept.slice(1) } }));
+        const before = await checksums(target.url);
+        await assert.rejects(
+          withAdapter(target.url, (a) => importDump(a, fs.createReadStream(withoutAcdc), { format: 'json', mode: 'replace' })),
+          (err: unknown) => err instanceof DbPorterError && /Album/.test(err.message),
+        );
+        assert.deepEqual(await checksums(target.url), before);
       });
 
       it('refuses rows whose foreign keys point nowhere, writing nothing', async () => {

@@ -249,11 +249,13 @@ export class PostgresAdapter implements Adapter {
   async write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const created: Table[] = [];
     const written = new Set<string>();
+    const lifted: LiftedKey[] = [];
     await this.query('BEGIN');
     try {
-      const result = await fn(this.writer(created, written));
+      const result = await fn(this.writer(created, written, lifted));
       throwIfAborted(signal);
       await this.finishCreatedTables(created);
+      await this.restoreForeignKeys(lifted);
       await this.advanceSequences([...written]);
       await this.query('COMMIT');
       return result;
@@ -264,7 +266,7 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  private writer(created: Table[], written: Set<string>): Writer {
+  private writer(created: Table[], written: Set<string>, lifted: LiftedKey[]): Writer {
     return {
       introspect: () => this.introspect(),
       createTables: async (tables) => {
@@ -276,6 +278,18 @@ export class PostgresAdapter implements Adapter {
       emptyTables: async (tables) => {
         if (!tables.length) return;
         tables.forEach((t) => written.add(t));
+        // TRUNCATE refuses tables that other tables' foreign keys point at. Those keys are lifted
+        // for the load and put back at commit, which checks every row against them again.
+        const keys = await this.query<{ owner: string; name: string; definition: string }>(
+          `SELECT c.conrelid::regclass::text AS owner, c.conname AS name, pg_get_constraintdef(c.oid) AS definition
+           FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid JOIN pg_namespace n ON n.oid = p.relnamespace
+           WHERE c.contype = 'f' AND n.nspname = current_schema() AND p.relname = ANY($1::text[])`,
+          [tables],
+        );
+        for (const key of keys) {
+          await this.query(`ALTER TABLE ${key.owner} DROP CONSTRAINT ${quotePostgres(key.name)}`);
+          lifted.push(key);
+        }
         await this.query(`TRUNCATE ${tables.map(quotePostgres).join(', ')}`);
       },
       deleteRows: async (table, keyColumns, keys) => {
@@ -386,6 +400,20 @@ export class PostgresAdapter implements Adapter {
     return new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to PostgreSQL: ${detail}. Nothing was written.`, { cause: err });
   }
 
+  /** Puts back the foreign keys emptyTables lifted; a row that now points nowhere fails the unit. */
+  private async restoreForeignKeys(lifted: LiftedKey[]): Promise<void> {
+    for (const key of lifted) {
+      try {
+        await this.client.query(`ALTER TABLE ${key.owner} ADD CONSTRAINT ${quotePostgres(key.name)} ${key.definition}`);
+      } catch (err) {
+        throw new DbPorterError(
+          'WRITE_FAILED',
+          `Table ${key.owner} has rows whose foreign key ${key.name} points at rows the import removed (${maskSecrets(errorMessage(err), [this.location.password])}). Include those rows in the dump, or import in merge mode; nothing was written.`,
+        );
+      }
+    }
+  }
+
   /** Foreign keys and indexes go on after the rows: loads in any order, and faster. */
   private async finishCreatedTables(created: Table[]): Promise<void> {
     for (const table of created) {
@@ -435,6 +463,14 @@ export class PostgresAdapter implements Adapter {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** A foreign key dropped for the length of a unit of writing, as PostgreSQL defines it. */
+interface LiftedKey {
+  /** The table holding the key, as regclass prints it (quoted where needed). */
+  owner: string;
+  name: string;
+  definition: string;
 }
 
 function connectError(err: unknown, location: ServerLocation): DbPorterError {
