@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { DbPorterError, type ErrorCode } from '../core/errors';
+import { DbPorterError, type ErrorCode, explainError } from '../core/errors';
 import { maskSecrets, maskUrlsIn } from '../core/url';
 
 /** HTTP statuses for the error codes the command line prints; anything unknown is a 500. */
@@ -45,7 +45,8 @@ export interface ErrorBody {
  * The JSON error body for any failure: a DbPorterError keeps its code and (masked) message;
  * anything else is INTERNAL with a generic message, so no driver text or stack reaches a caller.
  */
-export function errorBody(err: unknown, secrets: Array<string | undefined>): { status: number; body: ErrorBody } {
+export function errorBody(thrown: unknown, secrets: Array<string | undefined>): { status: number; body: ErrorBody } {
+  const err = explainError(thrown);
   if (err instanceof DbPorterError) {
     return { status: statusFor(err.code), body: { error: { code: err.code, message: maskSecrets(maskUrlsIn(err.message), secrets) } } };
   }
