@@ -1,7 +1,9 @@
 import type * as vscode from 'vscode';
 import type { ConflictResolver } from '../core/merge/resolver';
+import type { DatabasesTree } from './databases-tree';
 import type { Jobs } from './jobs';
 import type { Log } from './log';
+import type { Secrets } from './secrets';
 import type { WorkspaceConfig } from './workspace-config';
 
 /**
@@ -12,6 +14,10 @@ export interface Services {
   config: WorkspaceConfig;
   log: Log;
   jobs: Jobs;
+  /** The DATABASES tree: refreshed after changes, told what connection attempts found. */
+  databases: DatabasesTree;
+  /** Passwords in VS Code's SecretStorage, referred to from the config as ${secret:NAME}. */
+  secrets: Secrets;
   /** The extension's media folder (engine icons). */
   media: vscode.Uri;
   context: vscode.ExtensionContext;
