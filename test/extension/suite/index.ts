@@ -8,7 +8,9 @@ import Mocha from 'mocha';
  */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // extension.test.js first: it checks that nothing activated the extension before its view opened.
   mocha.addFile(path.join(__dirname, 'extension.test.js'));
+  mocha.addFile(path.join(__dirname, 'databases.test.js'));
   return new Promise((resolve, reject) => {
     let passed = 0;
     let failed = 0;
