@@ -43,6 +43,8 @@ export class Secrets implements vscode.Disposable {
   /** Fires when a cached secret appeared, changed or went away. */
   readonly onDidChange = this.changed.event;
   private pending: Promise<void> = Promise.resolve();
+  /** Per name, a count bumped before and after each store or delete here: a read that overlaps one must not undo it. */
+  private readonly writes = new Map<string, number>();
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly storage: vscode.SecretStorage) {
@@ -62,9 +64,15 @@ export class Secrets implements vscode.Disposable {
 
   /** Reads these secrets from SecretStorage into the cache. */
   load(names: string[]): Promise<void> {
-    const reading = Promise.all(names.map(async (name) => [name, await this.storage.get(storageKey(name))] as const)).then((values) => {
+    const reading = Promise.all(
+      names.map(async (name) => {
+        const generation = this.writes.get(name) ?? 0;
+        return [name, await this.storage.get(storageKey(name)), generation] as const;
+      }),
+    ).then((values) => {
       let changed = false;
-      for (const [name, value] of values) {
+      for (const [name, value, generation] of values) {
+        if ((this.writes.get(name) ?? 0) !== generation) continue; // stored or deleted meanwhile: that wins
         if (this.cache.get(name) === value) continue;
         if (value === undefined) this.cache.delete(name);
         else this.cache.set(name, value);
@@ -77,25 +85,32 @@ export class Secrets implements vscode.Disposable {
     return this.pending;
   }
 
-  /** Forgets the cache and reads these names again (tests use it to see what SecretStorage holds). */
+  /** Forgets these names and reads them again (tests use it to see what SecretStorage itself holds). */
   async reload(names: string[]): Promise<void> {
-    this.cache.clear();
+    for (const name of names) this.cache.delete(name);
     await this.load(names);
   }
 
-  has(name: string): boolean {
-    return this.cache.has(name);
-  }
-
   async store(name: string, value: string): Promise<void> {
-    await this.storage.store(storageKey(name), value);
+    await this.write(name, () => this.storage.store(storageKey(name), value));
     this.cache.set(name, value);
     this.changed.fire();
   }
 
   async delete(name: string): Promise<void> {
-    await this.storage.delete(storageKey(name));
+    await this.write(name, () => this.storage.delete(storageKey(name)));
     if (this.cache.delete(name)) this.changed.fire();
+  }
+
+  /** A write, counted before and after: a read that overlaps it in any way is discarded. */
+  private async write(name: string, fn: () => Thenable<void>): Promise<void> {
+    const bump = () => this.writes.set(name, (this.writes.get(name) ?? 0) + 1);
+    bump();
+    try {
+      await fn();
+    } finally {
+      bump();
+    }
   }
 
   dispose(): void {
