@@ -25,7 +25,7 @@ export const ASK = 'ask';
 export interface ImportArgs {
   /** The target: a database of dbporter.config.json (or a connection URL, as --database-url). */
   database?: string;
-  /** The dump: .json, .ndjson / .jsonl, or a .zip export (rows and their files). */
+  /** The dump: .json, .ndjson / .jsonl, or a .zip export (rows and their files); relative to the workspace folder. */
   file?: string;
   /** merge (default), replace (asks first: it empties the dump's tables) or append. */
   mode?: LoadMode;
@@ -68,8 +68,10 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
 
   const database = args.database ?? (await pickDatabase(config, 'Import into which database?'));
   if (!database) return undefined;
-  const file = args.file ?? (await pickDump(config.file, database));
-  if (!file) return undefined;
+  const picked = args.file ?? (await pickDump(config.file, database));
+  if (!picked) return undefined;
+  // Relative to the workspace folder (keybindings and tasks give paths without ${workspaceFolder} there).
+  const file = config.file ? path.resolve(path.dirname(config.file), picked) : path.resolve(picked);
   const mode = args.mode ? oneOf(args.mode, LOAD_MODES, 'import mode') : interactive ? await pickMode() : 'merge';
   if (!mode) return undefined;
   let onConflict = args.onConflict === undefined ? undefined : ([] as string[]).concat(args.onConflict);
