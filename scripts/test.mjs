@@ -52,7 +52,17 @@ if (withVscode) {
     const { loadChinook, CHINOOK_SQLITE } = require(path.join(root, 'out/test/helpers/chinook.js'));
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'dbporter-workspace-'));
     fs.copyFileSync(CHINOOK_SQLITE, path.join(workspace, 'chinook.db'));
-    const databases = [{ name: 'chinook', url: 'sqlite:chinook.db' }];
+    // Beside Chinook: SQLite files that do not exist yet, for imports, copies and migrations to create.
+    const databases = [
+      { name: 'chinook', url: 'sqlite:chinook.db' },
+      { name: 'target', url: 'sqlite:target.db' },
+      { name: 'copy', url: 'sqlite:copy.db' },
+      { name: 'scratch', url: 'sqlite:scratch.db' },
+    ];
+    const migrations = path.join(workspace, 'scripts', 'migrations');
+    fs.mkdirSync(migrations, { recursive: true });
+    fs.writeFileSync(path.join(migrations, '001_notes.sql'), '-- A table of notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n');
+    fs.writeFileSync(path.join(migrations, '002_first_note.sql'), "-- The first note\nINSERT INTO notes (id, body) VALUES (1, 'hello');\n");
     let server;
     if (!(await serverProblem('postgres'))) {
       server = await createTestDatabase('postgres');

@@ -7,7 +7,7 @@ import { STRATEGY_HELP, STRATEGY_PATTERN } from './merge/strategy';
 
 /**
  * dbporter.config.json, read by the extension and the command line alike. It holds references to
- * secrets (`${env:NAME}`), never secrets themselves.
+ * secrets (`${env:NAME}`, and in VS Code `${secret:NAME}`), never secrets themselves.
  */
 export const CONFIG_FILE = 'dbporter.config.json';
 
@@ -20,7 +20,9 @@ const databaseSchema = z
     url: z
       .string()
       .min(1)
-      .describe('Connection URL: sqlite:path/to/file.db, postgresql://user@host/db or mysql://user@host/db. Put passwords in ${env:NAME} references.'),
+      .describe(
+        'Connection URL: sqlite:path/to/file.db, postgresql://user@host/db or mysql://user@host/db. Put passwords in ${env:NAME} references, or in VS Code in ${secret:NAME} references (DB Porter: Set Password stores them).',
+      ),
     files: z.array(z.string()).optional().describe('Folders of files that belong to this database (included in backups and archives).'),
     onConflict: z
       .record(z.string(), z.string().regex(STRATEGY_PATTERN, STRATEGY_HELP))

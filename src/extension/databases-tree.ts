@@ -1,8 +1,17 @@
 import * as vscode from 'vscode';
 import { withAdapter } from '../core/engines';
-import { errorMessage } from '../core/errors';
+import { errorMessage, isDbPorterError } from '../core/errors';
 import { ENGINE_LABELS, engineOf, maskUrl, type Engine } from '../core/url';
 import type { WorkspaceConfig } from './workspace-config';
+import { migrationChildren, migrationsItemFor, MigrationsItem, type MigrationsNode } from './migrations-node';
+
+/** What the last connection attempt to a database found (Test Connection, or expanding it). */
+export interface ConnectionState {
+  connected: boolean;
+  /** Why it could not connect (the core's message, passwords masked), or what it found. */
+  detail: string;
+  at: Date;
+}
 
 /** A configured database (top level of DATABASES). */
 export class DatabaseItem extends vscode.TreeItem {
@@ -11,11 +20,17 @@ export class DatabaseItem extends vscode.TreeItem {
     readonly engine: Engine | undefined,
     media: vscode.Uri,
     url: string,
+    readonly connection?: ConnectionState,
   ) {
     super(database, vscode.TreeItemCollapsibleState.Collapsed);
     this.contextValue = 'database';
-    this.description = engine ? ENGINE_LABELS[engine] : 'unknown engine';
-    this.tooltip = maskUrl(url);
+    const label = engine ? ENGINE_LABELS[engine] : 'unknown engine';
+    // The engine's icon stays; the connection state goes into the description and the tooltip.
+    this.description = connection ? `${label} · ${connection.connected ? 'connected' : 'unreachable'}` : label;
+    const at = connection?.at.toLocaleTimeString('en-GB');
+    this.tooltip = connection
+      ? `${maskUrl(url)}\n${connection.connected ? `Connected at ${at}` : `Unreachable at ${at}`}: ${connection.detail}`
+      : maskUrl(url);
     this.iconPath = engine ? vscode.Uri.joinPath(media, `${engine}.svg`) : new vscode.ThemeIcon('database');
   }
 }
@@ -43,16 +58,18 @@ export class ProblemItem extends vscode.TreeItem {
   }
 }
 
-export type DatabasesNode = DatabaseItem | TableItem | ProblemItem;
+export type DatabasesNode = DatabaseItem | TableItem | ProblemItem | MigrationsNode;
 
 /**
- * The DATABASES view: the databases of dbporter.config.json and, under each, its tables with row
- * counts. Tables are read when a database is expanded, through the same core as the command line.
+ * The DATABASES view: the databases of dbporter.config.json with their connection state and, under
+ * each, its migrations and its tables with row counts. Tables and migrations are read when a node
+ * is expanded, through the same core as the command line.
  */
 export class DatabasesTree implements vscode.TreeDataProvider<DatabasesNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<DatabasesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  private readonly connections = new Map<string, ConnectionState>();
 
   constructor(
     private readonly config: WorkspaceConfig,
@@ -63,6 +80,17 @@ export class DatabasesTree implements vscode.TreeDataProvider<DatabasesNode>, vs
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Records what a connection attempt found; the database's item shows it. */
+  setConnection(database: string, state: Omit<ConnectionState, 'at'>): void {
+    const before = this.connections.get(database);
+    this.connections.set(database, { ...state, at: new Date() });
+    if (before?.connected !== state.connected || before.detail !== state.detail) this.refresh();
+  }
+
+  connection(database: string): ConnectionState | undefined {
+    return this.connections.get(database);
   }
 
   getTreeItem(node: DatabasesNode): vscode.TreeItem {
@@ -79,26 +107,39 @@ export class DatabasesTree implements vscode.TreeDataProvider<DatabasesNode>, vs
         } catch {
           engine = undefined;
         }
-        return new DatabaseItem(db.name, engine, this.media, db.url);
+        return new DatabaseItem(db.name, engine, this.media, db.url, this.connections.get(db.name));
       });
+    }
+    await this.config.ready();
+    if (node instanceof MigrationsItem) {
+      try {
+        return await migrationChildren(this.config, node);
+      } catch (err) {
+        return [new ProblemItem(errorMessage(err))];
+      }
     }
     if (!(node instanceof DatabaseItem)) return [];
     try {
       const { url, baseDir } = this.config.resolve(node.database);
-      return await withAdapter(
+      const tables = await withAdapter(
         url,
         async (adapter) => {
           const schema = await adapter.introspect();
           return adapter.read(async (reader) => {
             const items: DatabasesNode[] = [];
             for (const table of schema.tables) items.push(new TableItem(node.database, table.name, await reader.countRows(table.name)));
-            return items.length ? items : [new ProblemItem('No tables')];
+            return items;
           });
         },
         baseDir,
       );
+      this.setConnection(node.database, { connected: true, detail: `${tables.length} tables` });
+      return [migrationsItemFor(this.config, node.database), ...(tables.length ? tables : [new ProblemItem('No tables')])];
     } catch (err) {
-      return [new ProblemItem(errorMessage(err))];
+      this.setConnection(node.database, { connected: false, detail: errorMessage(err) });
+      const problem = new ProblemItem(errorMessage(err));
+      // A SQLite file that does not exist yet: its first migration creates it.
+      return isDbPorterError(err, 'FILE_NOT_FOUND') ? [migrationsItemFor(this.config, node.database), problem] : [problem];
     }
   }
 

@@ -1,20 +1,27 @@
 import * as vscode from 'vscode';
 import { DatabasesTree } from './databases-tree';
 import { exportCommand } from './commands/export';
-import { ConflictUi } from './conflicts';
-import { Jobs } from './jobs';
+import { importCommand } from './commands/import';
+import { copyCommand } from './commands/copy';
+import { migrateUpCommand, runMigrationCommand } from './commands/migrate';
+import { testConnectionCommand } from './commands/connection';
+import { setPasswordCommand } from './commands/set-password';
+import { createConfigCommand } from './commands/create-config';
 import { startAdminApiCommand, stopAdminApiCommand } from './commands/admin-api';
 import { AdminApi } from './admin-api';
+import { ConflictUi } from './conflicts';
+import { Jobs } from './jobs';
 import { Log } from './log';
+import { Secrets } from './secrets';
 import type { Services } from './services';
 import { WorkspaceConfig } from './workspace-config';
-import { CONFIG_FILE } from '../core/config';
 
 /** What activate() returns: the models behind the views, for tests and other extensions. */
 export interface DbPorterApi {
   config: WorkspaceConfig;
   databases: DatabasesTree;
   jobs: Jobs;
+  secrets: Secrets;
   conflicts: ConflictUi;
   services: Services;
   adminApi: AdminApi;
@@ -22,61 +29,45 @@ export interface DbPorterApi {
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
   const log = new Log();
-  const config = new WorkspaceConfig();
+  const secrets = new Secrets(context.secrets);
+  const config = new WorkspaceConfig(secrets);
   const jobs = new Jobs(log);
   const conflicts = new ConflictUi(log);
-  const services: Services = {
-    config,
-    log,
-    jobs,
-    media: vscode.Uri.joinPath(context.extensionUri, 'media'),
-    context,
-    askConflicts: (database) => conflicts.resolverFor(database),
-  };
-  const databases = new DatabasesTree(config, services.media);
+  const media = vscode.Uri.joinPath(context.extensionUri, 'media');
+  const databases = new DatabasesTree(config, media);
+  const services: Services = { config, log, jobs, databases, secrets, media, context, askConflicts: (database) => conflicts.resolverFor(database) };
   const adminApi = new AdminApi(context.secrets, config, log);
 
   context.subscriptions.push(
     log,
+    secrets,
     config,
     jobs,
     conflicts,
     databases,
     adminApi,
+    // A password stored (here or in another window) may make a database reachable.
+    secrets.onDidChange(() => databases.refresh()),
     vscode.window.createTreeView('dbporter.databases', { treeDataProvider: databases, showCollapseAll: true }),
     vscode.commands.registerCommand('dbporter.refresh', () => {
       config.reload();
       databases.refresh();
     }),
     vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(services, arg)),
-    vscode.commands.registerCommand('dbporter.createConfig', () => createConfig(config)),
+    vscode.commands.registerCommand('dbporter.importInto', (arg) => importCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.copyTo', (arg) => copyCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.runMigration', (arg) => runMigrationCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.dryRunMigration', (arg) => runMigrationCommand(services, arg, true)),
+    vscode.commands.registerCommand('dbporter.migrateUp', (arg) => migrateUpCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.testConnection', (arg) => testConnectionCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.setPassword', (arg) => setPasswordCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.createConfig', (arg) => createConfigCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.addDatabase', (arg) => createConfigCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.startAdminApi', (args) => startAdminApiCommand(adminApi, config, log, args)),
     vscode.commands.registerCommand('dbporter.stopAdminApi', () => stopAdminApiCommand(adminApi)),
   );
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases, jobs, conflicts, services, adminApi };
-}
-
-/** Writes a starter dbporter.config.json (when there is none) and opens it. */
-async function createConfig(config: WorkspaceConfig): Promise<void> {
-  const file = config.file;
-  if (!file) {
-    void vscode.window.showWarningMessage(`DB Porter: open a folder first; ${CONFIG_FILE} lives at its root.`);
-    return;
-  }
-  const uri = vscode.Uri.file(file);
-  try {
-    await vscode.workspace.fs.stat(uri);
-  } catch {
-    const starter = {
-      databases: [
-        { name: 'local', url: 'sqlite:data/app.db' },
-        { name: 'server', url: 'postgresql://app:${env:DB_PASSWORD}@localhost:5432/app' },
-      ],
-    };
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(starter, null, 2) + '\n'));
-  }
-  await vscode.window.showTextDocument(uri);
+  return { config, databases, jobs, secrets, conflicts, services, adminApi };
 }
 
 export function deactivate(): void {}

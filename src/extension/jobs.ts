@@ -14,6 +14,9 @@ export type Work<T> = (signal: AbortSignal, onProgress: (p: Progress) => void) =
 export class Jobs implements vscode.Disposable {
   private readonly status = vscode.window.createStatusBarItem('dbporter.job', vscode.StatusBarAlignment.Left, 10);
   private readonly running = new Set<string>();
+  /** The abort controllers of the running jobs (cancelAll fires them) and their last progress. */
+  private readonly controllers = new Map<AbortController, string>();
+  private readonly reported = new Map<string, Progress>();
 
   constructor(private readonly log: Log) {
     this.status.name = 'DB Porter job';
@@ -23,6 +26,21 @@ export class Jobs implements vscode.Disposable {
   /** Titles of the jobs running now (the status bar shows them; tests read them). */
   get active(): string[] {
     return [...this.running];
+  }
+
+  /** The last progress a running job reported (tests wait for rows to flow before cancelling). */
+  progress(title: string): Progress | undefined {
+    return this.reported.get(title);
+  }
+
+  /**
+   * Cancels every running job, as the notification's Cancel button does: their AbortSignals fire
+   * and the core rolls their work back. Returns how many were running.
+   */
+  cancelAll(): number {
+    const controllers = [...this.controllers.keys()];
+    for (const c of controllers) c.abort();
+    return controllers.length;
   }
 
   /**
@@ -36,14 +54,16 @@ export class Jobs implements vscode.Disposable {
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
         const controller = new AbortController();
+        this.controllers.set(controller, title);
         token.onCancellationRequested(() => controller.abort());
         let last = '';
         const onProgress = (p: Progress) => {
+          this.reported.set(title, p);
           const total = p.rowsTotal !== undefined ? `/${p.rowsTotal.toLocaleString('en-US')}` : '';
           const message = `${p.table}: ${p.rowsDone.toLocaleString('en-US')}${total} rows`;
           if (message !== last) progress.report({ message: (last = message) });
         };
-        return work(controller.signal, onProgress);
+        return work(controller.signal, onProgress).finally(() => this.controllers.delete(controller));
       });
     } catch (err) {
       if (err instanceof DbPorterError && err.code === 'CANCELLED') {
@@ -57,6 +77,7 @@ export class Jobs implements vscode.Disposable {
       throw err;
     } finally {
       this.running.delete(title);
+      this.reported.delete(title);
       this.show();
     }
   }

@@ -1,7 +1,9 @@
 import type * as vscode from 'vscode';
 import type { ConflictResolver } from '../core/merge/resolver';
+import type { DatabasesTree } from './databases-tree';
 import type { Jobs } from './jobs';
 import type { Log } from './log';
+import type { Secrets } from './secrets';
 import type { WorkspaceConfig } from './workspace-config';
 
 /**
@@ -12,12 +14,16 @@ export interface Services {
   config: WorkspaceConfig;
   log: Log;
   jobs: Jobs;
+  /** The DATABASES tree: refreshed after changes, told what connection attempts found. */
+  databases: DatabasesTree;
+  /** Passwords in VS Code's SecretStorage, referred to from the config as ${secret:NAME}. */
+  secrets: Secrets;
   /** The extension's media folder (engine icons). */
   media: vscode.Uri;
   context: vscode.ExtensionContext;
   /**
    * A resolver that asks the person, one diff editor per colliding row: what merge imports use
-   * when their strategy is "ask" (the default in VS Code). Absent until that part is registered.
+   * when their strategy is "ask" (the default in VS Code). Absent where no one can be asked.
    */
   askConflicts?: (database: string) => ConflictResolver;
 }

@@ -2,10 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_FILE, loadConfig, resolveDatabase, type LoadedConfig, type ResolvedDatabase } from '../core/config';
 import { errorMessage } from '../core/errors';
+import { secretNamesIn, type Secrets } from './secrets';
 
 /**
  * dbporter.config.json of the first workspace folder, re-read when it changes. The same file and
- * the same parser as the command line, so both see the same databases.
+ * the same parser as the command line, so both see the same databases. With `secrets`, URLs may
+ * also refer to `${secret:NAME}` in VS Code's SecretStorage (secrets.ts).
  */
 export class WorkspaceConfig implements vscode.Disposable {
   private loaded: LoadedConfig | undefined;
@@ -14,14 +16,11 @@ export class WorkspaceConfig implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly watcher: vscode.FileSystemWatcher | undefined;
 
-  constructor() {
+  constructor(private readonly secrets?: Pick<Secrets, 'lookup' | 'load' | 'loaded'>) {
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (folder) {
       this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, CONFIG_FILE));
-      const reload = () => {
-        this.reload();
-        this.changed.fire();
-      };
+      const reload = () => this.reload();
       this.watcher.onDidCreate(reload);
       this.watcher.onDidChange(reload);
       this.watcher.onDidDelete(reload);
@@ -35,6 +34,7 @@ export class WorkspaceConfig implements vscode.Disposable {
     return folder ? path.join(folder.uri.fsPath, CONFIG_FILE) : undefined;
   }
 
+  /** Re-reads the file (and the secrets it refers to) and tells the views. */
   reload(): void {
     this.loaded = undefined;
     this.problem = undefined;
@@ -44,7 +44,16 @@ export class WorkspaceConfig implements vscode.Disposable {
     } catch (err) {
       this.problem = errorMessage(err);
     }
+    void this.secrets?.load(secretNamesIn(this.loaded));
     void vscode.commands.executeCommand('setContext', 'dbporter.hasConfig', Boolean(this.loaded));
+    // Negative, so that the palette offers the commands before activation (unset = not missing).
+    void vscode.commands.executeCommand('setContext', 'dbporter.configMissing', !this.loaded && !this.problem);
+    this.changed.fire();
+  }
+
+  /** Settles once the secrets the config refers to are read (SecretStorage is asynchronous; resolve is not). */
+  async ready(): Promise<void> {
+    await this.secrets?.loaded;
   }
 
   get config(): LoadedConfig | undefined {
@@ -61,7 +70,7 @@ export class WorkspaceConfig implements vscode.Disposable {
   }
 
   resolve(name: string): ResolvedDatabase {
-    return resolveDatabase(name, this.loaded);
+    return resolveDatabase(name, this.loaded, this.secrets?.lookup);
   }
 
   dispose(): void {

@@ -3,7 +3,8 @@ import { DbPorterError } from '../../core/errors';
 import { resolveDatabase } from '../../core/config';
 import { withSnapshot } from '../../core/backup';
 import { configFrom, openDatabase, openResolved, parse, reporter, type CliContext } from '../context';
-import { modeFrom, summary } from './import';
+import { modeFrom } from './import';
+import { loadSummary as summary } from '../../core/report';
 
 export const usage = `Usage: dbporter copy --from URL --to URL [--table T]... [--mode merge|replace|append] [-v]
 

@@ -5,7 +5,8 @@ import { loadResolver } from '../../core/merge/resolver';
 import { STRATEGY_HELP, strategiesFrom } from '../../core/merge/strategy';
 import { containerFromPath, type DumpFormat } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
-import { loadModeFrom, type LoadMode, type LoadResult, type TableResult } from '../../core/load';
+import { loadModeFrom, type LoadMode } from '../../core/load';
+import { dryRunReport, loadSummary as summary } from '../../core/report';
 import { resolveDatabase } from '../../core/config';
 import { withSnapshot } from '../../core/backup';
 import { configFrom, openResolved, parse, reporter, type CliContext } from '../context';
@@ -118,28 +119,4 @@ export function modeFrom(mode: string | undefined, truncate: boolean | undefined
 /** The label of an import by default: the dump file's name without its extension. */
 function labelFrom(src: string): string {
   return src === '-' ? 'standard-input' : path.basename(src).replace(/\.(ndjson|json|zip)$/i, '') || 'import';
-}
-
-const count = (n: number) => n.toLocaleString('en-US');
-
-export function summary(verb: string, result: LoadResult, verbose: boolean | undefined): string {
-  const skipped = result.rows - result.inserted - result.merged;
-  const lines = [
-    `${verb} ${count(result.inserted)} rows into ${result.tables.length} tables (${result.mode})${result.merged ? `, merged ${count(result.merged)} into existing rows` : ''}${
-      skipped ? `, kept ${count(skipped)} existing rows on key collisions` : ''
-    } in ${(result.durationMs / 1000).toFixed(1)} s.`,
-  ];
-  if (verbose) lines.push(...result.tables.map(tableLine));
-  return lines.join('\n');
-}
-
-function tableLine(t: TableResult): string {
-  return `  ${t.table}: ${count(t.inserted)} inserted${t.merged ? `, ${count(t.merged)} merged` : ''}${t.skipped ? `, ${count(t.skipped)} skipped` : ''}${t.created ? ' (table created)' : ''}`;
-}
-
-function dryRunReport(result: LoadResult): string {
-  return [
-    `Dry run (${result.mode}), nothing written: ${count(result.inserted)} rows would be inserted, ${count(result.merged)} merged into existing rows, ${count(result.rows - result.inserted - result.merged)} skipped.`,
-    ...result.tables.map(tableLine),
-  ].join('\n');
 }

@@ -36,6 +36,7 @@ export async function exportCommand({ config, log, jobs }: Services, arg?: Expor
   const destination = args.destination ?? (await pickDestination(config, database, args.format ?? 'json'));
   if (!destination) return undefined;
   const format = args.format ?? formatFromPath(destination);
+  await config.ready();
 
   const result = await jobs.run(`Exporting ${database}`, async (signal, onProgress) => {
       const { url, baseDir } = config.resolve(database);

@@ -44,11 +44,13 @@ describe('DB Porter in VS Code', () => {
     assert.match(String((chinook.iconPath as vscode.Uri).path), /media\/sqlite\.svg$/);
   });
 
-  it('shows each table with its row count under a database', async () => {
+  it('shows its migrations and each table with its row count under a database', async () => {
     const { databases } = await api();
-    const roots = await databases.getChildren();
+    const roots = (await databases.getChildren()).filter((r) => r.label === 'chinook' || r.label === 'server');
     for (const root of roots) {
-      const tables = (await databases.getChildren(root)) as TableItem[];
+      const children = await databases.getChildren(root);
+      assert.equal(children[0].contextValue, 'migrations', `${root.label}: the Migrations node comes first`);
+      const tables = children.filter((c) => c.contextValue === 'table') as TableItem[];
       assert.equal(tables.length, 11, `${root.label}: ${tables.map((t) => t.label).join(', ')}`);
       const artist = tables.find((t) => /^artist$/i.test(String(t.label)));
       assert.equal(artist?.contextValue, 'table', `${root.label} lists the artist table`);
@@ -67,8 +69,9 @@ describe('DB Porter in VS Code', () => {
       config.reload();
       const gone = (await databases.getChildren()).find((r) => r.label === 'gone')!;
       const children = await databases.getChildren(gone);
-      assert.equal(children.length, 1);
-      assert.match(String(children[0].label), /No SQLite database at .*does-not-exist\.db/);
+      // The problem, and the Migrations node: a first migration would create the file.
+      assert.deepEqual(children.map((c) => c.contextValue), ['migrations', 'problem']);
+      assert.match(String(children[1].label), /No SQLite database at .*does-not-exist\.db/);
     } finally {
       fs.writeFileSync(file, original);
       config.reload();
