@@ -141,6 +141,11 @@ export class Merger {
         continue;
       }
       const target_ = match;
+      if (columns.every((c, i) => canonicalValue(c.type, row[i]) === canonicalValue(c.type, target_[i]))) {
+        // The same row again: nothing to settle, nobody to ask.
+        skipped++;
+        continue;
+      }
       const chosen = this.options.resolver
         ? resolvedRow(target.name, columns, target_, row, await this.options.resolver.resolve(target.name, rowObject(columns, target_), rowObject(columns, row), { columns }))
         : choose(strategy, columns, target_, row) === 'incoming'

@@ -124,7 +124,7 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
       assert.equal(artist.description, '275 rows');
     });
 
-    it('merging the same dump again keeps the existing rows (no "ask" resolver here, so keep)', async () => {
+    it('merging the same dump again keeps the existing rows (identical rows: nobody is asked)', async () => {
       const outcome = await command<ImportOutcome>('dbporter.importInto', { database: 'target', file: chinookDump() });
       assert.equal(outcome.inserted, 0);
       assert.equal(outcome.merged, 0);
