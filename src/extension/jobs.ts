@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Progress } from '../core/progress';
-import { DbPorterError, errorMessage } from '../core/errors';
+import { DbPorterError, errorMessage, explainError } from '../core/errors';
 import type { Log } from './log';
 
 export type Work<T> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>;
@@ -65,7 +65,8 @@ export class Jobs implements vscode.Disposable {
         };
         return work(controller.signal, onProgress).finally(() => this.controllers.delete(controller));
       });
-    } catch (err) {
+    } catch (thrown) {
+      const err = explainError(thrown);
       if (err instanceof DbPorterError && err.code === 'CANCELLED') {
         this.log.info(`${title}: cancelled; nothing was written.`);
         void vscode.window.showInformationMessage(`${title}: cancelled; nothing was written.`);
