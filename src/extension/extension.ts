@@ -5,6 +5,11 @@ import { Jobs } from './jobs';
 import { Log } from './log';
 import type { Services } from './services';
 import { WorkspaceConfig } from './workspace-config';
+import { registerArchiveDocuments } from './archive-documents';
+import { registerBackups } from './backups';
+import type { BackupsTree } from './backups/backups-tree';
+import { registerTasks } from './tasks';
+import type { TasksTree } from './tasks/tasks-tree';
 import { CONFIG_FILE } from '../core/config';
 
 /** What activate() returns: the models behind the views, for tests and other extensions. */
@@ -12,6 +17,10 @@ export interface DbPorterApi {
   config: WorkspaceConfig;
   databases: DatabasesTree;
   jobs: Jobs;
+  backups: BackupsTree;
+  tasks: TasksTree;
+  /** The BACKUPS and TASKS views (tests reveal their items). */
+  views: { backups: vscode.TreeView<unknown>; tasks: vscode.TreeView<unknown> };
 }
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
@@ -34,8 +43,11 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.createConfig', () => createConfig(config)),
   );
+  const backups = registerBackups(services);
+  const tasks = registerTasks(services);
+  registerArchiveDocuments(services);
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases, jobs };
+  return { config, databases, jobs, backups: backups.tree, tasks: tasks.tree, views: { backups: backups.view, tasks: tasks.view } };
 }
 
 /** Writes a starter dbporter.config.json (when there is none) and opens it. */
