@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 
@@ -7,8 +8,12 @@ import Mocha from 'mocha';
  * "N passed, N failed" line that CI reads.
  */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
-  mocha.addFile(path.join(__dirname, 'extension.test.js'));
+  // DBPORTER_VSCODE_GREP runs the matching tests only (while working on some).
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep: process.env.DBPORTER_VSCODE_GREP });
+  // extension.test.js first: it checks that nothing activated the extension before its view opened.
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js'));
+  files.sort((a, b) => Number(b === 'extension.test.js') - Number(a === 'extension.test.js') || a.localeCompare(b));
+  for (const f of files) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     let passed = 0;
     let failed = 0;
