@@ -149,9 +149,14 @@ function answerScreenshotRequests(page, dir, print) {
   return { stop: () => clearInterval(timer) };
 }
 
-function ensureCodeServer() {
-  const dir = path.join(process.env.DBPORTER_CACHE || path.join(os.homedir(), '.cache', 'dbporter'),
-    `code-server-${CODE_SERVER_VERSION}`);
+/** The cache folder of code-server and its Node (scripts/install-vscode-test-env.sh fills it). */
+export function codeServerDir() {
+  return path.join(process.env.DBPORTER_CACHE || path.join(os.homedir(), '.cache', 'dbporter'), `code-server-${CODE_SERVER_VERSION}`);
+}
+
+/** Installs code-server into its cache folder unless it is there; returns the Node and entry point that run it. */
+export function ensureCodeServer() {
+  const dir = codeServerDir();
   if (!fs.existsSync(path.join(dir, '.install-complete'))) {
     // The script's own stdout (the cache path) goes to our stderr so test output stays clean.
     execFileSync('bash', [INSTALL_SCRIPT], { stdio: ['ignore', 2, 2] });
