@@ -14,8 +14,8 @@ export interface RunTaskArgs {
 
 /**
  * DB Porter: Run Task / Dry Run Task — from the TASKS view it takes the clicked task, from the
- * palette it asks which one. What the task reports goes to the output channel; the last line
- * (what it wrote, or what a dry run would write) shows in a notification.
+ * palette it asks which one. What the task reports goes to the output channel; its last line
+ * shows in a notification.
  */
 export async function runTaskCommand(services: Services, arg: RunTaskArgs | TaskItem | undefined, dryRun: boolean): Promise<TaskOutcome | undefined> {
   const args: RunTaskArgs = arg instanceof TaskItem ? { task: arg.task.name } : { ...arg };
@@ -23,8 +23,8 @@ export async function runTaskCommand(services: Services, arg: RunTaskArgs | Task
   if (!name) return undefined;
   const outcome = await runConfiguredTask(services, name, { dryRun, confirm: (question) => confirmModal(question, 'Restore', args.confirm) });
   if (outcome) {
-    const summary = outcome.lines.find((l) => /^(Exported|Imported|Dry run|Copied|Backed up|Restored|Applied|Would run|Nothing to do)/.test(l)) ?? outcome.lines.at(-1);
-    void vscode.window.showInformationMessage(`${name}: ${summary?.split('\n')[0] ?? 'done'}`);
+    // The last thing a task reports says what it did (the full report is in the output channel).
+    void vscode.window.showInformationMessage(`${name}: ${outcome.lines.at(-1)?.split('\n')[0] ?? 'done'}`);
   }
   return outcome;
 }
