@@ -69,13 +69,29 @@ if (withVscode) {
       await loadChinook(server);
       databases.push({ name: 'server', url: server.url });
     }
-    fs.writeFileSync(path.join(workspace, 'dbporter.config.json'), JSON.stringify({ databases }, null, 2));
+    // "scratch" (another copy of Chinook) is for the tests that change data: "chinook" stays as it is.
+    fs.copyFileSync(CHINOOK_SQLITE, path.join(workspace, 'scratch.db'));
+    databases.push({ name: 'scratch', url: 'sqlite:scratch.db' });
+    // A migration, for the migrate task's dry run.
+    fs.mkdirSync(path.join(workspace, 'scripts/migrations'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'scripts/migrations/001_notes.sql'), '-- Adds a table for notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
+    const tasks = [
+      { name: 'export-artists', type: 'export', database: 'chinook', destination: 'exports/artists.ndjson', tables: ['Artist'], description: 'Artist as NDJSON' },
+      { name: 'export-chinook-zip', type: 'export', database: 'chinook', destination: 'exports/chinook.zip' },
+      { name: 'export-missing-table', type: 'export', database: 'chinook', destination: 'exports/nothing.json', tables: ['NoSuchTable'] },
+      { name: 'import-genres', type: 'import', database: 'scratch', file: 'fixtures/new-genres.ndjson' },
+      { name: 'backup-scratch', type: 'backup', database: 'scratch' },
+      { name: 'migrate-chinook', type: 'migrate', database: 'chinook' },
+    ];
+    fs.writeFileSync(path.join(workspace, 'dbporter.config.json'), JSON.stringify({ databases, tasks }, null, 2));
     try {
       const { exitCode, log } = await runInCodeServer({
         extensionDevelopmentPath: root,
         extensionTestsPath: path.join(root, 'out/test/extension/suite/index.js'),
         workspace,
         timeoutMs: 300_000,
+        // Pictures of the workbench the tests ask for (docs/vscode-testing.md), kept as artifacts.
+        screenshotsDir: path.join(root, 'test-artifacts/screenshots'),
       });
       const summary = [...log.matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop();
       totals.passed += summary ? Number(summary[1]) : 0;

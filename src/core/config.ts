@@ -48,6 +48,100 @@ const databaseSchema = z
   })
   .strict();
 
+/** Merge, replace or append, as `import --mode` (see load.ts). */
+const modeSchema = z.enum(['merge', 'replace', 'append']);
+
+/** Which rows a partial export takes: the core's Selector (subset.ts), as the export flags build it. */
+const selectorSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('root'),
+      table: z.string().min(1),
+      column: z.string().min(1).optional().describe('A unique column to pick rows by (--root-by); the primary key by default.'),
+      values: z.array(z.union([z.string(), z.number()])).min(1).describe('Primary-key values (--id), or values of `column` (--value).'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('since'), since: z.string().min(1).describe('Rows created after this date (--since).') }).strict(),
+  z.object({ kind: z.literal('label'), labels: z.array(z.string().min(1)).min(1).describe('Rows imported under these labels (--label).') }).strict(),
+]);
+
+const taskBase = {
+  name: z.string().min(1).describe('How the TASKS view, Run Task and tasks.json ("task": NAME) name this job.'),
+  database: z.string().min(1).describe('The database the job works on: a name from "databases", or a connection URL.'),
+  description: z.string().optional().describe('Shown beside the task.'),
+};
+
+const PATHS_NOTE = 'Relative paths start at this file\'s folder.';
+
+/** Named jobs (TASKS view, VS Code tasks): the command line's operations with their options. */
+const taskSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      ...taskBase,
+      type: z.literal('export'),
+      destination: z.string().min(1).describe(`The dump or zip archive to write (dbporter export DEST). ${PATHS_NOTE}`),
+      format: z.enum(['json', 'ndjson', 'zip']).optional().describe("json, ndjson or zip; by default from the destination's extension."),
+      tables: z.array(z.string().min(1)).min(1).optional().describe('Only these tables (--table).'),
+      indent: z.number().int().min(0).max(10).optional().describe('Indent JSON by N spaces (--indent).'),
+      select: selectorSchema.optional().describe('A partial export (--root/--id, --root-by/--value, --since, --label).'),
+      randomizeLegacyIds: z.boolean().optional().describe('Replace integer keys below 1,000,000 by random ones (--randomize-legacy-ids).'),
+    })
+    .strict()
+    .describe('dbporter export'),
+  z
+    .object({
+      ...taskBase,
+      type: z.literal('import'),
+      file: z.string().min(1).describe(`The dump or zip archive to read (dbporter import SRC). ${PATHS_NOTE}`),
+      format: z.enum(['json', 'ndjson', 'zip']).optional().describe("json, ndjson or zip; by default from the file's extension."),
+      mode: modeSchema.optional().describe('merge (default), replace or append (--mode).'),
+      onConflict: z
+        .record(z.string(), z.string().regex(STRATEGY_PATTERN, STRATEGY_HELP))
+        .optional()
+        .describe(`Merge strategies per table ("*" for all others), over the database's own onConflict (--on-conflict): ${STRATEGY_HELP}.`),
+      conflictResolver: z.string().min(1).optional().describe(`A resolver module (--conflict-resolver). ${PATHS_NOTE}`),
+      labelName: z.string().min(1).optional().describe("The label the import ledger records the rows under (--label-name); default the file's base name."),
+      keepImportMetadata: z.boolean().optional().describe('Also import the ledger rows the dump carries (--keep-import-metadata).'),
+    })
+    .strict()
+    .describe('dbporter import (after a snapshot of the database); supports a dry run'),
+  z
+    .object({
+      ...taskBase,
+      type: z.literal('copy'),
+      target: z.string().min(1).describe('The database to copy into (--to); "database" is the source (--from).'),
+      tables: z.array(z.string().min(1)).min(1).optional().describe('Only these tables (--table).'),
+      mode: modeSchema.optional().describe('merge (default), replace or append (--mode).'),
+    })
+    .strict()
+    .describe('dbporter copy (after a snapshot of the target)'),
+  z
+    .object({
+      ...taskBase,
+      type: z.literal('backup'),
+      destination: z.string().min(1).optional().describe(`The archive to write (--backup-file); by default a time-named one in the backup folder, with retention. ${PATHS_NOTE}`),
+    })
+    .strict()
+    .describe('dbporter backup'),
+  z
+    .object({
+      ...taskBase,
+      type: z.literal('restore'),
+      backup: z.string().min(1).describe(`The archive to put back (--backup-file): a name in the database's backup folder, or a path. ${PATHS_NOTE}`),
+    })
+    .strict()
+    .describe('dbporter restore (asks first; a snapshot is taken)'),
+  z
+    .object({
+      ...taskBase,
+      type: z.literal('migrate'),
+      migration: z.string().min(1).optional().describe('Run this one migration (migrate run NAME); without it every pending one (migrate up).'),
+      guard: z.boolean().optional().describe('migrate up: run each migration under the backup guard (default true; --no-guard).'),
+    })
+    .strict()
+    .describe('dbporter migrate run | up; supports a dry run'),
+]);
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -71,11 +165,16 @@ export const configSchema = z
       .strict()
       .optional()
       .describe('The HTTP admin API (dbporter serve).'),
+    tasks: z.array(taskSchema).optional().describe('Named jobs: the TASKS view runs them, and VS Code offers them as tasks (type "dbporter").'),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type DatabaseConfig = Config['databases'][number];
+export type TaskConfig = NonNullable<Config['tasks']>[number];
+export type TaskType = TaskConfig['type'];
+/** The task types that can do a dry run (write nothing, report what would happen). */
+export const DRY_RUN_TASK_TYPES: readonly TaskType[] = ['import', 'migrate'];
 
 export interface LoadedConfig {
   config: Config;
@@ -103,6 +202,21 @@ export function parseConfig(text: string, file: string): Config {
     if (names.has(db.name)) throw new DbPorterError('CONFIG_INVALID', `${file}: two databases are named "${db.name}"; names must be unique.`);
     names.add(db.name);
   }
+  const taskNames = new Set<string>();
+  (parsed.data.tasks ?? []).forEach((task, i) => {
+    if (taskNames.has(task.name)) throw new DbPorterError('CONFIG_INVALID', `${file}: two tasks are named "${task.name}"; names must be unique.`);
+    taskNames.add(task.name);
+    const refs: Array<[string, string]> = [['database', task.database]];
+    if (task.type === 'copy') refs.push(['target', task.target]);
+    for (const [key, value] of refs) {
+      if (!names.has(value) && !looksLikeUrl(value)) {
+        throw new DbPorterError(
+          'CONFIG_INVALID',
+          `${file}: tasks.${i}.${key}: "${value}" is neither a database in "databases" (${[...names].join(', ') || 'none yet'}) nor a connection URL.`,
+        );
+      }
+    }
+  });
   return parsed.data;
 }
 

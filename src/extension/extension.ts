@@ -15,6 +15,11 @@ import { Log } from './log';
 import { Secrets } from './secrets';
 import type { Services } from './services';
 import { WorkspaceConfig } from './workspace-config';
+import { registerArchiveDocuments } from './archive-documents';
+import { registerBackups } from './backups';
+import type { BackupsTree } from './backups/backups-tree';
+import { registerTasks } from './tasks';
+import type { TasksTree } from './tasks/tasks-tree';
 
 /** What activate() returns: the models behind the views, for tests and other extensions. */
 export interface DbPorterApi {
@@ -25,6 +30,10 @@ export interface DbPorterApi {
   conflicts: ConflictUi;
   services: Services;
   adminApi: AdminApi;
+  backups: BackupsTree;
+  tasks: TasksTree;
+  /** The BACKUPS and TASKS views (tests reveal their items). */
+  views: { backups: vscode.TreeView<unknown>; tasks: vscode.TreeView<unknown> };
 }
 
 export function activate(context: vscode.ExtensionContext): DbPorterApi {
@@ -66,8 +75,11 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     vscode.commands.registerCommand('dbporter.startAdminApi', (args) => startAdminApiCommand(adminApi, config, log, args)),
     vscode.commands.registerCommand('dbporter.stopAdminApi', () => stopAdminApiCommand(adminApi)),
   );
+  const backups = registerBackups(services);
+  const tasks = registerTasks(services);
+  registerArchiveDocuments(services);
   log.info(`DB Porter active; ${config.databaseNames.length} database(s) in ${config.file ?? 'no workspace'}`);
-  return { config, databases, jobs, secrets, conflicts, services, adminApi };
+  return { config, databases, jobs, secrets, conflicts, services, adminApi, backups: backups.tree, tasks: tasks.tree, views: { backups: backups.view, tasks: tasks.view } };
 }
 
 export function deactivate(): void {}

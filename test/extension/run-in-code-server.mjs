@@ -4,9 +4,14 @@
 // workbench, and the extension host on the server loads the test entry. See docs/vscode-testing.md.
 //
 //   node test/extension/run-in-code-server.mjs --extension <abs ext dir> --tests <abs test entry .js>
-//        --workspace <abs folder> [--timeout-ms 300000] [--screenshot <png path>]
+//        --workspace <abs folder> [--timeout-ms 300000] [--screenshot <png path>] [--screenshots-dir <folder>]
 //
 // Exits with the test entry's result: 0 when its run() resolved, 1 when it rejected or timed out.
+//
+// Screenshots on request: with a screenshots folder, the extension host gets its path as
+// DBPORTER_SCREENSHOTS; a test that writes NAME.request there gets NAME.png of the whole workbench,
+// and the request file disappears once the picture is complete (test/extension/suite/screenshots.ts
+// does both; see docs/vscode-testing.md).
 
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,6 +38,8 @@ const SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'workbench.enableExperiments': false,
   'workbench.startupEditor': 'none',
+  // The secondary side bar (chat) would only take room from the screenshots.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 // Workbench chatter (it shares this channel with the extension host's console) and failures that
 // are expected offline; they only bury the test output. DBPORTER_VSCODE_VERBOSE=1 shows them.
@@ -47,15 +54,21 @@ const NOISE = [
 ];
 
 export async function runInCodeServer({
-  extensionDevelopmentPath, extensionTestsPath, workspace, env = {}, timeoutMs = 300_000, screenshot,
+  extensionDevelopmentPath, extensionTestsPath, workspace, env = {}, timeoutMs = 300_000, screenshot, screenshotsDir,
 }) {
   const codeServer = ensureCodeServer();
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'dbporter-vscode-'));
   const lines = [];
   const print = (line) => { lines.push(line); console.log(line); };
-  let server, browser;
+  let server, browser, requests;
   try {
     const port = await freePort();
+    if (screenshotsDir) {
+      fs.mkdirSync(screenshotsDir, { recursive: true });
+      // Requests left over from an interrupted run would be answered with pictures of this one.
+      for (const f of fs.readdirSync(screenshotsDir)) if (f.endsWith('.request')) fs.rmSync(path.join(screenshotsDir, f));
+      env = { ...env, DBPORTER_SCREENSHOTS: path.resolve(screenshotsDir) };
+    }
     server = startCodeServer(codeServer, port, temp, env);
     await waitForHealth(port, server);
 
@@ -64,7 +77,8 @@ export async function runInCodeServer({
       executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS,
       env: { ...process.env, XDG_CONFIG_HOME: path.join(temp, 'config'), XDG_CACHE_HOME: path.join(temp, 'cache') },
     });
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    if (screenshotsDir) requests = answerScreenshotRequests(page, path.resolve(screenshotsDir), print);
     let onExit;
     const exited = new Promise((resolve) => { onExit = resolve; });
     // Must exist before the workbench loads: it looks them up once the extension host starts.
@@ -99,15 +113,50 @@ export async function runInCodeServer({
     if (summary) print(summary);
     return { exitCode: typeof result === 'number' ? result : 1, log: lines.join('\n') };
   } finally {
+    requests?.stop();
     await browser?.close().catch(() => {});
     server?.kill();
     fs.rmSync(temp, { recursive: true, force: true });
   }
 }
 
-function ensureCodeServer() {
-  const dir = path.join(process.env.DBPORTER_CACHE || path.join(os.homedir(), '.cache', 'dbporter'),
-    `code-server-${CODE_SERVER_VERSION}`);
+/**
+ * Answers the screenshot requests of the tests: NAME.request in `dir` becomes NAME.png (written
+ * beside it under another name, then renamed, so a test never sees half a picture), then the
+ * request file goes. One at a time, checked every 100 ms.
+ */
+function answerScreenshotRequests(page, dir, print) {
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const request of fs.readdirSync(dir).filter((f) => f.endsWith('.request'))) {
+        const name = request.slice(0, -'.request'.length);
+        const png = path.join(dir, `${name}.png`);
+        try {
+          await page.screenshot({ path: `${png}.partial`, type: 'png' });
+          fs.renameSync(`${png}.partial`, png);
+        } catch (err) {
+          print(`screenshot ${name} failed: ${err.message}`);
+        }
+        fs.rmSync(path.join(dir, request), { force: true });
+      }
+    } finally {
+      busy = false;
+    }
+  }, 100);
+  return { stop: () => clearInterval(timer) };
+}
+
+/** The cache folder of code-server and its Node (scripts/install-vscode-test-env.sh fills it). */
+export function codeServerDir() {
+  return path.join(process.env.DBPORTER_CACHE || path.join(os.homedir(), '.cache', 'dbporter'), `code-server-${CODE_SERVER_VERSION}`);
+}
+
+/** Installs code-server into its cache folder unless it is there; returns the Node and entry point that run it. */
+export function ensureCodeServer() {
+  const dir = codeServerDir();
   if (!fs.existsSync(path.join(dir, '.install-complete'))) {
     // The script's own stdout (the cache path) goes to our stderr so test output stays clean.
     execFileSync('bash', [INSTALL_SCRIPT], { stdio: ['ignore', 2, 2] });
@@ -206,16 +255,18 @@ if (isMain) {
     options: {
       extension: { type: 'string' }, tests: { type: 'string' }, workspace: { type: 'string' },
       'timeout-ms': { type: 'string', default: '300000' }, screenshot: { type: 'string' },
+      'screenshots-dir': { type: 'string' },
     },
   });
   if (!values.extension || !values.tests || !values.workspace) {
     console.error('usage: run-in-code-server.mjs --extension <abs ext dir> --tests <abs test entry .js>'
-      + ' --workspace <abs folder> [--timeout-ms 300000] [--screenshot <png path>]');
+      + ' --workspace <abs folder> [--timeout-ms 300000] [--screenshot <png path>] [--screenshots-dir <folder>]');
     process.exit(2);
   }
   const { exitCode } = await runInCodeServer({
     extensionDevelopmentPath: values.extension, extensionTestsPath: values.tests,
     workspace: values.workspace, timeoutMs: Number(values['timeout-ms']), screenshot: values.screenshot,
+    screenshotsDir: values['screenshots-dir'],
   });
   process.exit(exitCode);
 }
