@@ -9,6 +9,7 @@ import { importDump, type ImportResult } from '../../../src/core/import';
 import { KEEP_TARGET } from '../../../src/core/merge/strategy';
 import { checksums, readTable } from '../../helpers/data';
 import { dumpFile, incomingRows, targetRows } from '../../helpers/overlap';
+import { screenshot } from './screenshots';
 
 /**
  * Merge conflicts settled in the diff editor: the colliding rows of a real import into a SQLite
@@ -66,6 +67,8 @@ describe('merge conflicts in the diff editor', () => {
     const left = (diffTabs()[0].input as vscode.TabInputTextDiff).original;
     assert.equal(JSON.parse((await vscode.workspace.openTextDocument(left)).getText()).name, 'Ann');
     await until('the diff to be the active editor', () => vscode.window.activeTextEditor?.document.uri.toString() === first.right.toString());
+    const shot = await screenshot('conflict-diff');
+    if (shot) assert.ok(fs.statSync(shot).size > 10_000, 'a real picture of the conflict diff');
     assert.equal(await vscode.commands.executeCommand('dbporter.conflict.acceptIncoming'), true);
 
     // 2. Robert collides with Bob by email: edit the right side; bad JSON and a bad type are refused.
