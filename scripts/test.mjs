@@ -57,7 +57,7 @@ if (withVscode) {
       { name: 'chinook', url: 'sqlite:chinook.db' },
       { name: 'target', url: 'sqlite:target.db' },
       { name: 'copy', url: 'sqlite:copy.db' },
-      { name: 'scratch', url: 'sqlite:scratch.db' },
+      { name: 'fresh', url: 'sqlite:fresh.db' },
     ];
     const migrations = path.join(workspace, 'scripts', 'migrations');
     fs.mkdirSync(migrations, { recursive: true });
@@ -72,9 +72,6 @@ if (withVscode) {
     // "scratch" (another copy of Chinook) is for the tests that change data: "chinook" stays as it is.
     fs.copyFileSync(CHINOOK_SQLITE, path.join(workspace, 'scratch.db'));
     databases.push({ name: 'scratch', url: 'sqlite:scratch.db' });
-    // A migration, for the migrate task's dry run.
-    fs.mkdirSync(path.join(workspace, 'scripts/migrations'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'scripts/migrations/001_notes.sql'), '-- Adds a table for notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
     const tasks = [
       { name: 'export-artists', type: 'export', database: 'chinook', destination: 'exports/artists.ndjson', tables: ['Artist'], description: 'Artist as NDJSON' },
       { name: 'export-chinook-zip', type: 'export', database: 'chinook', destination: 'exports/chinook.zip' },

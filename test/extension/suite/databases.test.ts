@@ -21,7 +21,7 @@ import type { CreateConfigOutcome } from '../../../src/extension/commands/create
 /**
  * The DATABASES view and the commands behind it, driven with arguments (as tasks and keybindings
  * run them) inside a real VS Code, against the workspace the launcher prepared: "chinook" (SQLite
- * Chinook), "target", "copy" and "scratch" (SQLite files that do not exist yet), "server"
+ * Chinook), "target", "copy" and "fresh" (SQLite files that do not exist yet), "server"
  * (PostgreSQL Chinook) when the launcher could make one, and scripts/migrations with two migrations.
  */
 const workspace = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -245,7 +245,7 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
     };
 
     it('lists the migrations of the folder as pending, with their descriptions', async () => {
-      const items = await migrationsOf('scratch');
+      const items = await migrationsOf('fresh');
       assert.deepEqual(items.map((m) => [m.label, m.contextValue]), [
         ['001_notes.sql', 'migration.pending'],
         ['002_first_note.sql', 'migration.pending'],
@@ -254,32 +254,32 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
     });
 
     it('Dry Run (from the tree item) tries the migration and changes nothing', async () => {
-      const [first] = await migrationsOf('scratch');
+      const [first] = await migrationsOf('fresh');
       const result = await command<RunResult>('dbporter.dryRunMigration', first);
       assert.equal(result.outcome, 'dry-run');
       assert.match(result.message, /rolled back: it ran without error/);
-      assert.equal(fs.existsSync(path.join(workspace(), 'scratch.db')), false);
-      assert.equal((await migrationsOf('scratch'))[0].contextValue, 'migration.pending');
+      assert.equal(fs.existsSync(path.join(workspace(), 'fresh.db')), false);
+      assert.equal((await migrationsOf('fresh'))[0].contextValue, 'migration.pending');
     });
 
     it('Run Migration applies one; the tree shows it applied and the next one pending', async () => {
-      const result = await command<RunResult>('dbporter.runMigration', { database: 'scratch', migration: '001_notes.sql' });
+      const result = await command<RunResult>('dbporter.runMigration', { database: 'fresh', migration: '001_notes.sql' });
       assert.equal(result.outcome, 'applied');
-      assert.ok((await tables(sqlite('scratch.db'))).includes('notes'));
-      assert.deepEqual((await migrationsOf('scratch')).map((m) => m.contextValue), ['migration.applied', 'migration.pending']);
-      const again = await command<RunResult>('dbporter.runMigration', { database: 'scratch', migration: '001_notes.sql' });
+      assert.ok((await tables(sqlite('fresh.db'))).includes('notes'));
+      assert.deepEqual((await migrationsOf('fresh')).map((m) => m.contextValue), ['migration.applied', 'migration.pending']);
+      const again = await command<RunResult>('dbporter.runMigration', { database: 'fresh', migration: '001_notes.sql' });
       assert.equal(again.outcome, 'already-applied');
     });
 
     it('Run Pending Migrations applies the rest under the guard', async () => {
-      const result = await command<UpResult>('dbporter.migrateUp', { database: 'scratch' });
+      const result = await command<UpResult>('dbporter.migrateUp', { database: 'fresh' });
       assert.deepEqual(result.applied.map((r) => r.migration.name), ['002_first_note.sql']);
-      assert.equal(await rows(sqlite('scratch.db'), 'notes'), 1);
-      assert.deepEqual((await migrationsOf('scratch')).map((m) => m.contextValue), ['migration.applied', 'migration.applied']);
+      assert.equal(await rows(sqlite('fresh.db'), 'notes'), 1);
+      assert.deepEqual((await migrationsOf('fresh')).map((m) => m.contextValue), ['migration.applied', 'migration.applied']);
     });
 
     it('refuses a migration that does not exist, with the core message', async () => {
-      await assert.rejects(Promise.resolve(command('dbporter.runMigration', { database: 'scratch', migration: '999_nope.sql' })), /No migration "999_nope\.sql"/);
+      await assert.rejects(Promise.resolve(command('dbporter.runMigration', { database: 'fresh', migration: '999_nope.sql' })), /No migration "999_nope\.sql"/);
     });
   });
 
