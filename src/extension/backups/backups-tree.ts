@@ -83,7 +83,8 @@ export type BackupsNode = BackupGroupItem | BackupItem;
 /**
  * The BACKUPS view: per configured database, the archives in its backup folder (newest first),
  * from the same listing as `dbporter backup list`. It refreshes when the config changes, when
- * archives appear or go in the backup folder, and after DB Porter's own backups and restores.
+ * archives appear or go in the backup folder (see setVisible), and after DB Porter's own backups
+ * and restores.
  */
 export class BackupsTree implements vscode.TreeDataProvider<BackupsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<BackupsNode | undefined>();
@@ -92,6 +93,9 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupsNode>, vscode
   private watcher: vscode.FileSystemWatcher | undefined;
   private watched: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  /** What the backup folders held when last looked at (names, sizes, times). */
+  private seen = '';
   /** Manifests by file, kept while the file's size and time stay the same. */
   private readonly manifests = new Map<string, { stamp: string; manifest?: Manifest; problem?: string }>();
 
@@ -109,10 +113,31 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupsNode>, vscode
 
   refresh(): void {
     this.watch();
+    this.seen = this.listing();
     this.changed.fire(undefined);
   }
 
-  /** Watches the backup folder (it may not exist yet); a burst of changes refreshes once. */
+  /**
+   * Follows the backup folder while the view is visible: a file watcher, and a look at the folders
+   * every two seconds. The look is needed: VS Code's recursive watcher (parcel, on inotify) misses
+   * changes in folders created after it started, and DB Porter creates a database's backup folder
+   * with its first backup. A look costs a directory listing per database.
+   */
+  setVisible(visible: boolean): void {
+    clearInterval(this.poll);
+    this.poll = undefined;
+    if (!visible) return;
+    this.refresh();
+    this.poll = setInterval(() => {
+      if (this.listing() !== this.seen) this.refresh();
+    }, 2000);
+  }
+
+  private listing(): string {
+    return JSON.stringify(this.groups().map((g) => listBackups(g.backupDir).map((b) => [b.name, b.size, b.modified.getTime()])));
+  }
+
+  /** Watches the backup folder, whether or not it exists yet; a burst of changes refreshes once. */
   private watch(): void {
     const root = this.root;
     if (root === this.watched) return;
@@ -122,7 +147,7 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupsNode>, vscode
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*.zip'));
     const later = () => {
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.changed.fire(undefined), 200);
+      this.timer = setTimeout(() => this.refresh(), 200);
     };
     this.watcher.onDidCreate(later);
     this.watcher.onDidChange(later);
@@ -171,6 +196,7 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupsNode>, vscode
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearInterval(this.poll);
     this.watcher?.dispose();
     this.subscriptions.forEach((s) => s.dispose());
     this.changed.dispose();

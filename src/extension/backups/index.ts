@@ -7,9 +7,11 @@ import { backupCommand, deleteCommand, openManifestCommand, restoreCommand, reve
 export function registerBackups(services: Services): { tree: BackupsTree; view: vscode.TreeView<unknown> } {
   const tree = new BackupsTree(services.config);
   const view = vscode.window.createTreeView('dbporter.backups', { treeDataProvider: tree, showCollapseAll: true });
+  tree.setVisible(view.visible);
   services.context.subscriptions.push(
     tree,
     view,
+    view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
     vscode.commands.registerCommand('dbporter.refreshBackups', () => tree.refresh()),
     vscode.commands.registerCommand('dbporter.backupDatabase', (arg) => backupCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.restoreBackup', (arg) => restoreCommand(services, arg)),

@@ -86,8 +86,10 @@ describe('BACKUPS', () => {
     assert.match(String(snapshot.description), /· before restore$/);
   });
 
-  it('refreshes when an archive appears in the backup folder', async () => {
+  it('refreshes when an archive appears in the backup folder, made by someone else', async () => {
     const { backups } = await api();
+    await vscode.commands.executeCommand('dbporter.backups.focus');
+    await new Promise((r) => setTimeout(r, 500));
     let fired = 0;
     const listener = backups.onDidChangeTreeData(() => fired++);
     const copy = path.join(path.dirname(backup.file), '2001_01_01_00_00_00.zip');
@@ -103,6 +105,8 @@ describe('BACKUPS', () => {
 
   it('deletes an archive only after the confirmation', async () => {
     const extra = (await vscode.commands.executeCommand('dbporter.backupDatabase', { database: 'scratch' })) as BackedUp;
+    // Reveal in File Explorer (in a browser, where there is no system explorer: VS Code's own) does not fail.
+    await vscode.commands.executeCommand('dbporter.revealBackup', { file: extra.file });
     assert.equal(await vscode.commands.executeCommand('dbporter.deleteBackup', { file: extra.file, confirm: false }), false);
     assert.ok(fs.existsSync(extra.file));
     assert.equal(await vscode.commands.executeCommand('dbporter.deleteBackup', { file: extra.file, confirm: true }), true);
