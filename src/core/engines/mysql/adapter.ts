@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { batchOf } from '../../batches';
+import { tabLines } from '../tab-lines';
 import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
@@ -380,34 +381,20 @@ class MysqlWriteUnit {
     const sql =
       `LOAD DATA LOCAL INFILE 'dbporter-rows.tsv' INTO TABLE ${quoteMysql(table)} CHARACTER SET utf8mb4 ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`;
-    const fields = columns.map(tsvField);
-    let rows = 0;
+    const count = { rows: 0 };
     let started = false;
-    async function* lines(): AsyncIterable<string> {
-      started = true;
-      for await (const batch of batches) {
-        throwIfAborted(options.signal);
-        let text = '';
-        for (const row of batch) {
-          for (let i = 0; i < row.length; i++) {
-            const v = row[i];
-            text += (i ? '\t' : '') + (v === null ? '\\N' : fields[i](v));
-          }
-          text += '\n';
-          // Each piece of the file travels as one packet: keep it well under max_allowed_packet.
-          if (text.length >= INFILE_PIECE) {
-            yield text;
-            text = '';
-          }
-        }
-        rows += batch.length;
-        if (text) yield text;
-        options.onRows?.(rows);
-      }
-    }
+    // Each piece of the file travels as one packet: kept well under max_allowed_packet.
+    const lines = tabLines(batches, columns.map(tsvField), count, { ...options, pieceChars: INFILE_PIECE });
+    const source = Readable.from(
+      (async function* () {
+        started = true;
+        yield* lines;
+      })(),
+      { objectMode: false },
+    );
     let result: { affectedRows: number; warningStatus: number };
     try {
-      result = await this.db.loadData(sql, Readable.from(lines(), { objectMode: false }));
+      result = await this.db.loadData(sql, source);
     } catch (err) {
       const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
       if (!started && (code === 'ER_NOT_ALLOWED_COMMAND' || code === 'ER_CLIENT_LOCAL_FILES_DISABLED' || code === 'ER_LOAD_INFILE_CAPABILITY_DISABLED')) {
@@ -416,6 +403,7 @@ class MysqlWriteUnit {
       }
       throw err instanceof DbPorterError ? err : rowsError(table, err);
     }
+    const { rows } = count;
     if (result.affectedRows !== rows || result.warningStatus > 0) {
       // Out-of-range values are clamped, and then may collide: the first warning that is not a
       // duplicate names the cause; only duplicates mean a collision.

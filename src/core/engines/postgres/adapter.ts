@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { batchOf } from '../../batches';
+import { tabLines } from '../tab-lines';
 import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
@@ -354,29 +355,13 @@ export class PostgresAdapter implements Adapter {
       into = quotePostgres(`dbporter_stage_${table}`.slice(0, 63));
       await this.query(`CREATE TEMP TABLE ${into} (LIKE ${quotePostgres(table)} INCLUDING DEFAULTS) ON COMMIT DROP`);
     }
-    const serializers = columns.map(toCopyText);
-    let rows = 0;
-    async function* lines(): AsyncIterable<string> {
-      for await (const batch of batches) {
-        throwIfAborted(options.signal);
-        let text = '';
-        for (const row of batch) {
-          for (let i = 0; i < row.length; i++) {
-            const v = row[i];
-            text += (i ? '\t' : '') + (v === null ? '\\N' : serializers[i](v));
-          }
-          text += '\n';
-        }
-        rows += batch.length;
-        yield text;
-        options.onRows?.(rows);
-      }
-    }
+    const count = { rows: 0 };
     try {
-      await pipeline(Readable.from(lines(), { objectMode: false }), this.client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN`)));
+      await pipeline(Readable.from(tabLines(batches, columns.map(toCopyText), count, options), { objectMode: false }), this.client.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN`)));
     } catch (err) {
       throw this.rowsError(table, err);
     }
+    const { rows } = count;
     if (options.onConflict !== 'skip') return { rows, inserted: rows };
     const result = await this.client
       .query(`INSERT INTO ${quotePostgres(table)} (${columnList}) OVERRIDING SYSTEM VALUE SELECT ${columnList} FROM ${into} ON CONFLICT DO NOTHING`)

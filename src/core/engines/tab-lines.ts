@@ -1,0 +1,40 @@
+import type { Row } from '../schema/model';
+import { throwIfAborted } from '../errors';
+
+/** What a bulk load reports as it goes: rows handed to the engine so far. */
+export interface LineCount {
+  rows: number;
+}
+
+/**
+ * Rows as tab-separated text lines, NULL as \N: what PostgreSQL's COPY and MySQL's LOAD DATA both
+ * read. `fields` turn each column's non-NULL values into escaped text (each engine escapes its own
+ * way). Text comes in pieces of at most about `pieceChars` characters (a piece may be one packet
+ * on the wire); `count.rows` and `onRows` follow the batches as they go.
+ */
+export async function* tabLines(
+  batches: AsyncIterable<Row[]>,
+  fields: Array<(v: unknown) => string>,
+  count: LineCount,
+  options: { signal?: AbortSignal; onRows?: (rows: number) => void; pieceChars?: number } = {},
+): AsyncIterable<string> {
+  const piece = options.pieceChars ?? Infinity;
+  for await (const batch of batches) {
+    throwIfAborted(options.signal);
+    let text = '';
+    for (const row of batch) {
+      for (let i = 0; i < row.length; i++) {
+        const v = row[i];
+        text += (i ? '\t' : '') + (v === null ? '\\N' : fields[i](v));
+      }
+      text += '\n';
+      if (text.length >= piece) {
+        yield text;
+        text = '';
+      }
+    }
+    count.rows += batch.length;
+    if (text) yield text;
+    options.onRows?.(count.rows);
+  }
+}
