@@ -13,11 +13,10 @@ import { copyDatabase } from './copy';
 import { DbPorterError, errorMessage, throwIfAborted } from './errors';
 import { ArchiveReader } from './archive/reader';
 import { ArchiveWriter } from './archive/writer';
-import { ARCHIVE_FORMAT, ARCHIVE_VERSION, DUMP_ENTRY, FILES_PREFIX, SQLITE_ENTRY, type Manifest } from './archive/manifest';
+import { DUMP_ENTRY, FILES_PREFIX, SQLITE_ENTRY, newManifest, type Manifest } from './archive/manifest';
 import { maskUrl, parseUrl } from './url';
 import { asidePathFor, syncDirectory, temporaryPathFor } from './atomic-file';
 import { filesBelow } from './folder';
-import { TOOL } from './version';
 
 /**
  * Backups: one zip archive holding everything needed to bring a database back — the SQLite file
@@ -125,18 +124,16 @@ export async function backupDatabase(db: ResolvedDatabase, options: BackupOption
     }
     throwIfAborted(options.signal);
 
-    const manifest = await archive.finish((entries) => ({
-      format: ARCHIVE_FORMAT,
-      version: ARCHIVE_VERSION,
-      tool: { ...TOOL },
-      createdAt: new Date().toISOString(),
-      reason: options.reason ?? 'backup',
-      database: { name: db.name, engine: location.engine, source: maskUrl(db.url) },
-      kind,
-      rowCounts,
-      fileRoots: db.fileRoots,
-      entries,
-    }));
+    const manifest = await archive.finish((entries) =>
+      newManifest({
+        reason: options.reason ?? 'backup',
+        database: { name: db.name, engine: location.engine, source: maskUrl(db.url) },
+        kind,
+        rowCounts,
+        fileRoots: db.fileRoots,
+        entries,
+      }),
+    );
     return { file: destination, manifest };
   } catch (err) {
     await archive.abort();

@@ -3,9 +3,8 @@ import { fileColumnKey, type ResolvedDatabase } from './config';
 import { exportDatabase, exportedRows, type ExportOptions, type ExportPlan, type ExportResult } from './export';
 import { DbPorterError, throwIfAborted } from './errors';
 import { ArchiveWriter } from './archive/writer';
-import { ARCHIVE_FORMAT, ARCHIVE_VERSION, DUMP_ENTRY, FILES_PREFIX, type Manifest } from './archive/manifest';
+import { DUMP_ENTRY, FILES_PREFIX, newManifest, type Manifest } from './archive/manifest';
 import { describeRow, filesOfValue, relatedColumns, type RelatedColumn } from './related-files';
-import { TOOL } from './version';
 
 /**
  * Zip exports (`dbporter export out.zip`): one archive holding the dump (NDJSON, gzipped, as in
@@ -42,19 +41,17 @@ export async function exportArchive(
     });
     dump.end();
     throwIfAborted(options.signal);
-    const manifest = await archive.finish((entries) => ({
-      format: ARCHIVE_FORMAT,
-      version: ARCHIVE_VERSION,
-      tool: { ...TOOL },
-      createdAt: new Date().toISOString(),
-      reason: 'export',
-      database: { name: db.name, engine: adapter.engine, source: adapter.description },
-      kind: 'dump',
-      rowCounts: Object.fromEntries(result.tables.map((t) => [t.table, t.rows])),
-      fileRoots: carried.roots,
-      fileColumns: carried.columns,
-      entries,
-    }));
+    const manifest = await archive.finish((entries) =>
+      newManifest({
+        reason: 'export',
+        database: { name: db.name, engine: adapter.engine, source: adapter.description },
+        kind: 'dump',
+        rowCounts: Object.fromEntries(result.tables.map((t) => [t.table, t.rows])),
+        fileRoots: carried.roots,
+        fileColumns: carried.columns,
+        entries,
+      }),
+    );
     return { ...result, file: destination, files: carried.files, manifest };
   } catch (err) {
     await archive.abort();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOOL } from '../version';
 
 /**
  * manifest.json, the last entry of every DB Porter zip archive (backups, snapshots and zip exports):
@@ -56,3 +57,8 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestEntry = z.infer<typeof entrySchema>;
+
+/** A manifest for an archive this version writes now: format, version, tool and time filled in. */
+export function newManifest(fields: Omit<Manifest, 'format' | 'version' | 'tool' | 'createdAt'>): Manifest {
+  return { format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, tool: { ...TOOL }, createdAt: new Date().toISOString(), ...fields };
+}
