@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AtomicWriteStream } from '../core/atomic-file';
+import { importFile } from '../core/import-file';
 import { applyRetention, backupDatabase, resolveBackupFile, restoreWithSnapshot, withSnapshot, type BackupResult, type RestoreResult } from '../core/backup';
 import type { LoadedConfig, ResolvedDatabase, TaskConfig } from '../core/config';
 import { copyDatabase } from '../core/copy';
@@ -9,8 +10,7 @@ import { openAdapter } from '../core/engines';
 import { DbPorterError } from '../core/errors';
 import { exportDatabase, type ExportOptions, type ExportResult } from '../core/export';
 import { exportArchive } from '../core/export-archive';
-import { importDump, type ImportOptions } from '../core/import';
-import { DumpArchive } from '../core/import-archive';
+import type { ImportOptions } from '../core/import';
 import type { LoadResult } from '../core/load';
 import { loadResolver } from '../core/merge/resolver';
 import { strategiesFrom } from '../core/merge/strategy';
@@ -127,26 +127,9 @@ export async function importTask(task: Task<'import'>, loaded: LoadedConfig, res
     signal: ctx.signal,
     onProgress: ctx.onProgress,
   };
-  // A zip archive is verified, and its files given a place, before anything is written (the snapshot included).
-  const archive = format === 'zip' ? await DumpArchive.open(file, db) : undefined;
-  try {
-    const run = async () => {
-      const adapter = await openAdapter(db.url, db.baseDir);
-      try {
-        if (archive) return await archive.importInto(adapter, options);
-        return await importDump(adapter, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), { ...options, format: format === 'zip' ? 'ndjson' : format });
-      } finally {
-        await adapter.close();
-      }
-    };
-    const result = options.dryRun
-      ? await run()
-      : await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.say(`Snapshot of ${db.name} before the import: ${f}`) }, run);
-    ctx.say(describeLoad(options.dryRun ? 'Dry run, nothing written: would import' : 'Imported', result));
-    return result;
-  } finally {
-    archive?.close();
-  }
+  const result = await importFile(db, file, { ...options, format, onSnapshot: (f) => ctx.say(`Snapshot of ${db.name} before the import: ${f}`) });
+  ctx.say(describeLoad(options.dryRun ? 'Dry run, nothing written: would import' : 'Imported', result));
+  return result;
 }
 
 /** dbporter copy --from DATABASE --to TARGET, after a snapshot of the target. */

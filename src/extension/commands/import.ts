@@ -1,14 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { openAdapter } from '../../core/engines';
-import { importDump, type ImportOptions, type ImportResult } from '../../core/import';
-import { DumpArchive, type ArchiveImportResult } from '../../core/import-archive';
+import type { ImportOptions } from '../../core/import';
+import { importFile, type ImportFileResult } from '../../core/import-file';
 import { STRATEGY_HELP, STRATEGY_PATTERN, strategiesFrom } from '../../core/merge/strategy';
-import { containerFromPath } from '../../core/dump/format';
-import { DbPorterError } from '../../core/errors';
 import { LOAD_MODES, type LoadMode } from '../../core/load';
-import { withSnapshot } from '../../core/backup';
 import { dryRunReport, loadSummary } from '../../core/report';
 import { DatabaseItem } from '../databases-tree';
 import type { Services } from '../services';
@@ -46,7 +41,7 @@ export interface ImportArgs {
   keepImportMetadata?: boolean;
 }
 
-export type ImportOutcome = (ImportResult | ArchiveImportResult) & {
+export type ImportOutcome = ImportFileResult & {
   database: string;
   file: string;
   /** The snapshot taken before the import (absent for a dry run). */
@@ -120,26 +115,7 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
       signal,
       onProgress,
     };
-    const container = containerFromPath(file);
-    if (!fs.existsSync(file)) throw new DbPorterError('FILE_NOT_FOUND', `No dump at ${file}. Check the path.`);
-    // A zip archive is verified, and its files given a place, before anything is written (the snapshot included).
-    const archive = container === 'zip' ? await DumpArchive.open(path.resolve(file), db) : undefined;
-    const run = async (): Promise<ImportResult | ArchiveImportResult> => {
-      const adapter = await openAdapter(db.url, db.baseDir);
-      try {
-        if (archive) return await archive.importInto(adapter, options);
-        return await importDump(adapter, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), { ...options, format: container === 'zip' ? 'ndjson' : container });
-      } finally {
-        await adapter.close();
-      }
-    };
-    try {
-      // A dry run writes nothing, so it needs no snapshot.
-      if (dryRun) return { ...(await run()), snapshot: undefined };
-      return await withSnapshot(db, 'snapshot-before-import', { signal, onSnapshot: (f) => log.info(`Snapshot of ${db.name} before the import: ${f}`) }, run);
-    } finally {
-      archive?.close();
-    }
+    return importFile(db, file, { ...options, onSnapshot: (f) => log.info(`Snapshot of ${db.name} before the import: ${f}`) });
   });
   if (!outcome) return undefined;
 

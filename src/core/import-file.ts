@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedDatabase } from './config';
+import { openAdapter } from './engines';
+import { withSnapshot } from './backup';
+import { containerFromPath, type Container } from './dump/format';
+import { DbPorterError } from './errors';
+import { importDump, type ImportOptions, type ImportResult } from './import';
+import { DumpArchive, type ArchiveImportResult } from './import-archive';
+
+export type ImportFileResult = (ImportResult | ArchiveImportResult) & { snapshot?: string };
+
+/**
+ * What `dbporter import FILE` does, for every front end that imports a file: a zip archive is
+ * verified and its files given a place before anything is written; then a snapshot of the
+ * database (not for a dry run), and the dump or archive goes in.
+ */
+export async function importFile(
+  db: ResolvedDatabase,
+  file: string,
+  options: Omit<ImportOptions, 'format'> & { format?: Container; onSnapshot?: (file: string) => void },
+): Promise<ImportFileResult> {
+  if (!fs.existsSync(file)) throw new DbPorterError('FILE_NOT_FOUND', `No dump at ${file}. Check the path.`);
+  const container = options.format ?? containerFromPath(file);
+  const archive = container === 'zip' ? await DumpArchive.open(path.resolve(file), db) : undefined;
+  const run = async (): Promise<ImportResult | ArchiveImportResult> => {
+    const adapter = await openAdapter(db.url, db.baseDir);
+    try {
+      if (archive) return await archive.importInto(adapter, options);
+      return await importDump(adapter, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), { ...options, format: container === 'zip' ? 'ndjson' : container });
+    } finally {
+      await adapter.close();
+    }
+  };
+  try {
+    // A dry run writes nothing, so it needs no snapshot.
+    if (options.dryRun) return await run();
+    return await withSnapshot(db, 'snapshot-before-import', { signal: options.signal, onSnapshot: options.onSnapshot }, run);
+  } finally {
+    archive?.close();
+  }
+}
