@@ -29,13 +29,6 @@ export function openDestination(dest: string): Destination {
   return { stream: atomic.stream, commit: () => atomic.commit(), abort: () => atomic.abort(), label: file };
 }
 
-export function openSource(src: string): AsyncIterable<Buffer> {
-  if (src === '-') return process.stdin;
-  const file = path.resolve(src);
-  if (!fs.existsSync(file)) throw new DbPorterError('FILE_NOT_FOUND', `No dump at ${file}. Check the path.`);
-  return fs.createReadStream(file, { highWaterMark: 1024 * 1024 });
-}
-
 /** A default dump name when none is given: dump-2024_01_01_00_10_01.json in the working directory. */
 export function defaultDumpName(format: string, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');

@@ -3,12 +3,18 @@ import * as path from 'node:path';
 import type { ResolvedDatabase } from './config';
 import { openAdapter } from './engines';
 import { withSnapshot } from './backup';
-import { containerFromPath, type Container } from './dump/format';
+import { containerFromPath, type Container, type DumpFormat } from './dump/format';
 import { DbPorterError } from './errors';
 import { importDump, type ImportOptions, type ImportResult } from './import';
 import { DumpArchive, type ArchiveImportResult } from './import-archive';
 
 export type ImportFileResult = (ImportResult | ArchiveImportResult) & { snapshot?: string };
+
+/** A dump that arrives as a stream (standard input), not as a file: JSON or NDJSON, never zip. */
+export interface DumpStream {
+  stream: AsyncIterable<Buffer>;
+  format: DumpFormat;
+}
 
 /**
  * What `dbporter import FILE` does, for every front end that imports a file: a zip archive is
@@ -17,17 +23,19 @@ export type ImportFileResult = (ImportResult | ArchiveImportResult) & { snapshot
  */
 export async function importFile(
   db: ResolvedDatabase,
-  file: string,
+  source: string | DumpStream,
   options: Omit<ImportOptions, 'format'> & { format?: Container; onSnapshot?: (file: string) => void },
 ): Promise<ImportFileResult> {
-  if (!fs.existsSync(file)) throw new DbPorterError('FILE_NOT_FOUND', `No dump at ${file}. Check the path.`);
-  const container = options.format ?? containerFromPath(file);
-  const archive = container === 'zip' ? await DumpArchive.open(path.resolve(file), db) : undefined;
+  const file = typeof source === 'string' ? path.resolve(source) : undefined;
+  if (file !== undefined && !fs.existsSync(file)) throw new DbPorterError('FILE_NOT_FOUND', `No dump at ${file}. Check the path.`);
+  const container = typeof source === 'string' ? (options.format ?? containerFromPath(source)) : source.format;
+  const archive = file !== undefined && container === 'zip' ? await DumpArchive.open(file, db) : undefined;
   const run = async (): Promise<ImportResult | ArchiveImportResult> => {
     const adapter = await openAdapter(db.url, db.baseDir);
     try {
       if (archive) return await archive.importInto(adapter, options);
-      return await importDump(adapter, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), { ...options, format: container === 'zip' ? 'ndjson' : container });
+      const stream = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: 1024 * 1024 }) : source.stream;
+      return await importDump(adapter, stream, { ...options, format: container === 'zip' ? 'ndjson' : container });
     } finally {
       await adapter.close();
     }

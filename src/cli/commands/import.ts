@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { importDump, type ImportOptions, type ImportResult } from '../../core/import';
-import { DumpArchive, type ArchiveImportResult } from '../../core/import-archive';
+import type { ImportOptions } from '../../core/import';
+import type { ArchiveImportResult } from '../../core/import-archive';
+import { importFile } from '../../core/import-file';
 import { loadResolver } from '../../core/merge/resolver';
 import { STRATEGY_HELP, strategiesFrom } from '../../core/merge/strategy';
 import { containerFromPath, type DumpFormat } from '../../core/dump/format';
@@ -8,9 +9,7 @@ import { DbPorterError } from '../../core/errors';
 import { loadModeFrom, type LoadMode } from '../../core/load';
 import { dryRunReport, loadSummary as summary } from '../../core/report';
 import { resolveDatabase } from '../../core/config';
-import { withSnapshot } from '../../core/backup';
-import { configFrom, openResolved, parse, reporter, type CliContext } from '../context';
-import { openSource } from '../io';
+import { configFrom, parse, reporter, type CliContext } from '../context';
 import { checkFormat } from './export';
 
 export const usage = `Usage: dbporter import [SRC|-] --database-url URL [--format json|ndjson|zip] [--mode merge|replace|append] [-v]
@@ -76,28 +75,18 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     keepImportMetadata: values['keep-import-metadata'],
     signal: ctx.signal,
   };
-  const source = format === 'zip' ? undefined : openSource(src);
-  // A zip archive is verified, and its files given a place, before anything is written (the snapshot included).
-  const archive = format === 'zip' ? await DumpArchive.open(path.resolve(src), db) : undefined;
   const progress = reporter(values.verbose);
-  const run = async (): Promise<ImportResult | ArchiveImportResult> => {
-    const adapter = await openResolved(db);
-    try {
-      if (values.verbose) ctx.log(`${options.dryRun ? 'Dry run: importing' : 'Importing'} ${src === '-' ? 'standard input' : src} into ${adapter.description} (${mode})`);
-      if (archive) return await archive.importInto(adapter, { ...options, onProgress: progress.update });
-      return await importDump(adapter, source!, { ...options, format: format as DumpFormat, onProgress: progress.update });
-    } finally {
-      await adapter.close();
-    }
-  };
+  if (values.verbose) ctx.log(`${options.dryRun ? 'Dry run: importing' : 'Importing'} ${src === '-' ? 'standard input' : src} into ${db.name} (${mode})`);
   try {
-    // A dry run writes nothing, so it needs no snapshot.
-    const result = options.dryRun
-      ? await run()
-      : await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the import: ${f}`) }, run);
+    const result = await importFile(db, src === '-' ? { stream: process.stdin, format: format as DumpFormat } : src, {
+      ...options,
+      format,
+      onProgress: progress.update,
+      onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the import: ${f}`),
+    });
     progress.done();
     ctx.log(options.dryRun ? dryRunReport(result) : summary('Imported', result, values.verbose));
-    if (archive && !options.dryRun) {
+    if (format === 'zip' && !options.dryRun) {
       const { files, filesKept } = result as ArchiveImportResult;
       const kept = filesKept ? `, kept ${filesKept.toLocaleString('en-US')} that were there already` : '';
       ctx.log(`Put ${files.toLocaleString('en-US')} files in place${kept}.`);
@@ -105,8 +94,6 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   } catch (err) {
     progress.done();
     throw err;
-  } finally {
-    archive?.close();
   }
 }
 
