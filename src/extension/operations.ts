@@ -1,15 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AtomicWriteStream } from '../core/atomic-file';
 import { importFile } from '../core/import-file';
-import { applyRetention, backupDatabase, resolveBackupFile, restoreWithSnapshot, withSnapshot, type BackupResult, type RestoreResult } from '../core/backup';
+import { applyRetention, backupDatabase, resolveBackupFile, restoreWithSnapshot, type BackupResult, type RestoreResult } from '../core/backup';
 import type { LoadedConfig, ResolvedDatabase, TaskConfig } from '../core/config';
-import { copyDatabase } from '../core/copy';
+import { copyInto } from '../core/copy-into';
 import { containerFromPath } from '../core/dump/format';
 import { openAdapter } from '../core/engines';
 import { DbPorterError } from '../core/errors';
-import { exportDatabase, type ExportOptions, type ExportResult } from '../core/export';
-import { exportArchive } from '../core/export-archive';
+import type { ExportOptions, ExportResult } from '../core/export';
+import { exportFile } from '../core/export-file';
 import type { ImportOptions } from '../core/import';
 import type { LoadResult } from '../core/load';
 import { loadResolver } from '../core/merge/resolver';
@@ -72,22 +71,8 @@ export async function exportTask(task: Task<'export'>, loaded: LoadedConfig, res
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const adapter = await openAdapter(db.url, db.baseDir);
   try {
-    let result: ExportResult;
-    let written = file;
-    if (format === 'zip') {
-      const archived = await exportArchive(adapter, file, db, options);
-      written = `${file} (with ${count(archived.files)} files)`;
-      result = archived;
-    } else {
-      const out = new AtomicWriteStream(file);
-      try {
-        result = await exportDatabase(adapter, out.stream, { ...options, format });
-        await out.commit();
-      } catch (err) {
-        await out.abort();
-        throw err;
-      }
-    }
+    const result = await exportFile(adapter, db, file, format, options);
+    const written = result.files !== undefined ? `${file} (with ${count(result.files)} files)` : file;
     ctx.say(`Exported ${count(result.rows)} rows from ${result.tables.length} tables to ${written} in ${(result.durationMs / 1000).toFixed(1)} s.`);
     return { ...result, file };
   } finally {
@@ -138,13 +123,12 @@ export async function copyTask(task: Task<'copy'>, resolve: (name: string) => Re
   const to = resolve(task.target);
   const source = await openAdapter(from.url, from.baseDir);
   try {
-    const result = await withSnapshot(to, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.say(`Snapshot of ${to.name} before the copy: ${f}`) }, async () => {
-      const target = await openAdapter(to.url, to.baseDir);
-      try {
-        return await copyDatabase(source, target, { tables: task.tables, mode: task.mode ?? 'merge', signal: ctx.signal, onProgress: ctx.onProgress });
-      } finally {
-        await target.close();
-      }
+    const result = await copyInto(source, to, {
+      tables: task.tables,
+      mode: task.mode ?? 'merge',
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+      onSnapshot: (f) => ctx.say(`Snapshot of ${to.name} before the copy: ${f}`),
     });
     ctx.say(describeLoad('Copied', result));
     return result;

@@ -1,8 +1,7 @@
-import { copyDatabase } from '../../core/copy';
+import { copyInto } from '../../core/copy-into';
 import { DbPorterError } from '../../core/errors';
 import { resolveDatabase } from '../../core/config';
-import { withSnapshot } from '../../core/backup';
-import { configFrom, openDatabase, openResolved, parse, reporter, type CliContext } from '../context';
+import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
 import { modeFrom } from './import';
 import { loadSummary as summary } from '../../core/report';
 
@@ -29,14 +28,13 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const source = await openDatabase(values.from ?? missing('--from', usage), config);
   const progress = reporter(values.verbose);
   try {
-    const result = await withSnapshot(to, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`Snapshot of ${to.name} before the copy: ${f}`) }, async () => {
-      const target = await openResolved(to);
-      try {
-        if (values.verbose) ctx.log(`Copying ${source.description} to ${target.description} (${mode})`);
-        return await copyDatabase(source, target, { tables: values.table, mode, signal: ctx.signal, onProgress: progress.update });
-      } finally {
-        await target.close();
-      }
+    const result = await copyInto(source, to, {
+      tables: values.table,
+      mode,
+      signal: ctx.signal,
+      onProgress: progress.update,
+      onSnapshot: (f) => ctx.log(`Snapshot of ${to.name} before the copy: ${f}`),
+      onOpen: (target) => values.verbose && ctx.log(`Copying ${source.description} to ${target.description} (${mode})`),
     });
     progress.done();
     ctx.log(summary('Copied', result, values.verbose));

@@ -1,16 +1,13 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exportDatabase, type ExportOptions, type ExportResult } from '../../core/export';
-import { exportArchive } from '../../core/export-archive';
+import { exportFile } from '../../core/export-file';
 import { CONTAINERS, containerFromPath, type Container } from '../../core/dump/format';
 import { DbPorterError } from '../../core/errors';
 import type { Selector } from '../../core/subset';
-import { resolveDatabase, type ResolvedDatabase } from '../../core/config';
-import type { Adapter } from '../../core/engines/adapter';
+import { resolveDatabase } from '../../core/config';
 import { takeSnapshot } from '../../core/backup';
 import { deleteOwnedRows } from '../../core/subset';
 import { configFrom, confirm, openResolved, parse, reporter, type CliContext } from '../context';
-import { defaultDumpName, openDestination } from '../io';
+import { defaultDumpName } from '../io';
 
 export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson|zip] [--indent N] [-v]
        dbporter export [DEST|-] --root TABLE --id VALUE... | --root TABLE --root-by COLUMN --value V... | --since DATE | --label NAME...
@@ -70,7 +67,6 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     throw new DbPorterError('BAD_ARGUMENT', `--indent takes a whole number from 0 to 10, got "${values.indent}".`);
   }
   if (indent && format !== 'json') throw new DbPorterError('BAD_ARGUMENT', `--indent applies to JSON only: ${format === 'zip' ? 'a zip archive holds NDJSON, which keeps' : 'NDJSON keeps'} one row per line.`);
-  if (format === 'zip' && positionals[0] === '-') throw new DbPorterError('BAD_ARGUMENT', 'A zip archive is written to a file, not to standard output: give DEST, like out.zip.');
 
   if (values['delete-exported-data'] && !select) {
     throw new DbPorterError('BAD_ARGUMENT', '--delete-exported-data deletes the rows of a partial export: give --root, --since or --label too.');
@@ -83,8 +79,9 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   try {
     if (values.verbose) ctx.log(`Exporting ${adapter.description} to ${destination === '-' ? 'standard output' : path.resolve(destination)} as ${format}`);
     const options = { tables: values.table, select, randomizeLegacyIds: values['randomize-legacy-ids'], indent, signal: ctx.signal, onProgress: progress.update };
-    const { result, written } = await writeExport(adapter, db, destination, format, options);
+    const result = await exportFile(adapter, db, destination === '-' ? process.stdout : destination, format, options);
     progress.done();
+    const written = destination === '-' ? 'standard output' : `${path.resolve(destination)}${result.files !== undefined ? ` (with ${result.files.toLocaleString('en-US')} files)` : ''}`;
     ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${written} in ${(result.durationMs / 1000).toFixed(1)} s.`);
     if (values['delete-exported-data'] && result.slice) {
       const owned = [...result.slice.owned].map(([t, keys]) => `${t} ${keys.length}`).join(', ');
@@ -99,33 +96,6 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     throw err;
   } finally {
     await adapter.close();
-  }
-}
-
-/** Writes the export: a dump to a file or stdout, or a zip archive of the dump and the rows' files. */
-async function writeExport(
-  adapter: Adapter,
-  db: ResolvedDatabase,
-  destination: string,
-  format: Container,
-  options: Omit<ExportOptions, 'format'>,
-): Promise<{ result: ExportResult; written: string }> {
-  if (format === 'zip') {
-    const file = path.resolve(destination);
-    if (!fs.existsSync(path.dirname(file))) {
-      throw new DbPorterError('FILE_NOT_FOUND', `The folder ${path.dirname(file)} does not exist. Create it or choose another destination.`);
-    }
-    const archived = await exportArchive(adapter, file, db, options);
-    return { result: archived, written: `${file} (with ${archived.files.toLocaleString('en-US')} files)` };
-  }
-  const dest = openDestination(destination);
-  try {
-    const result = await exportDatabase(adapter, dest.stream, { ...options, format });
-    await dest.commit();
-    return { result, written: dest.label };
-  } catch (err) {
-    await dest.abort();
-    throw err;
   }
 }
 
