@@ -142,6 +142,9 @@ const taskSchema = z.discriminatedUnion('type', [
     .describe('dbporter migrate run | up; supports a dry run'),
 ]);
 
+/** The admin API's timeouts go up to a day: Node's timers overflow past 2^31 ms. */
+const DAY_MS = 24 * 3600 * 1000;
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -161,6 +164,15 @@ export const configSchema = z
           .optional()
           .describe('Where the admin API key comes from: ${env:NAME}. Without it, DBPORTER_API_KEY is used.'),
         maxBodyBytes: z.number().int().positive().optional().describe('Largest request body the admin API accepts, in bytes (default 100 MiB).'),
+        maxJobs: z.number().int().positive().optional().describe('Exports, imports and refreshes the admin API runs at once; more are refused with 503 (default 8).'),
+        headersTimeoutMs: z.number().int().positive().max(DAY_MS).optional().describe('Milliseconds a request\'s headers may take to arrive before the admin API answers 408 (default 30000).'),
+        idleTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .max(DAY_MS)
+          .optional()
+          .describe('Longest pause, in milliseconds, while the admin API waits on a client (the next bytes of a body, or reading the response) before cutting it off (default 60000). Not a limit on the total time.'),
       })
       .strict()
       .optional()

@@ -32,7 +32,9 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'BODY_TOO_LARGE'
-  | 'BUSY';
+  | 'REQUEST_TIMEOUT'
+  | 'BUSY'
+  | 'TOO_MANY_JOBS';
 
 export class DbPorterError extends Error {
   override readonly name = 'DbPorterError';

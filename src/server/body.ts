@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import { DbPorterError } from '../core/errors';
+import { cancelled, DbPorterError } from '../core/errors';
 
 /** Request bodies: the size limit, enforced on what arrives (not only on what is announced). */
 
@@ -41,9 +41,10 @@ export class BodyLimit extends Transform {
 
 /**
  * The whole body, for the small JSON ones; too large a body fails as soon as it is. The rest of
- * it is drained rather than the socket destroyed, so the 413 still reaches the caller.
+ * it is drained rather than the socket destroyed, so the 413 still reaches the caller. The signal
+ * ends the wait for a body that stopped arriving.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, signal: AbortSignal): Promise<Buffer> {
   checkDeclaredLength(req, limit);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -55,13 +56,22 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       req.resume();
       reject(tooLarge(limit));
     };
+    const onAbort = () => reject(abortReason(signal));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
     req.once('close', () => {
+      signal.removeEventListener('abort', onAbort);
       if (!req.complete) reject(clientGone());
     });
   });
+}
+
+/** Why a request's work was stopped: the error it was aborted with (a stalled body), else a cancellation. */
+export function abortReason(signal: AbortSignal): DbPorterError {
+  return signal.reason instanceof DbPorterError ? signal.reason : cancelled();
 }
 
 export function clientGone(): DbPorterError {
@@ -69,8 +79,8 @@ export function clientGone(): DbPorterError {
 }
 
 /** The body parsed as JSON; undefined for an empty body. */
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const text = (await readBody(req, limit)).toString('utf8');
+export async function readJson(req: IncomingMessage, limit: number, signal: AbortSignal): Promise<unknown> {
+  const text = (await readBody(req, limit, signal)).toString('utf8');
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { DbPorterError, errorMessage } from '../core/errors';
-import { BodyLimit, clientGone } from './body';
+import { abortReason, BodyLimit, clientGone } from './body';
 
 /** The fields a multipart import takes besides its file. */
 export const FORM_FIELDS = ['format', 'truncate', 'mode', 'database'];
@@ -26,9 +26,9 @@ export interface ImportForm {
  * The dump is never held in memory. When the fields come first (or `fieldsKnown`, from the query
  * string), the file part streams straight to the importer and a field after it is refused; when the
  * file comes first, it is copied to a temporary file until the fields behind it have arrived.
- * The body limit counts every byte as it arrives.
+ * The body limit counts every byte as it arrives; the signal stops the form (a stalled body).
  */
-export function readImportForm(req: IncomingMessage, limit: number, options: { fieldsKnown: boolean }): Promise<ImportForm> {
+export function readImportForm(req: IncomingMessage, limit: number, options: { fieldsKnown: boolean; signal: AbortSignal }): Promise<ImportForm> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -60,6 +60,9 @@ export function readImportForm(req: IncomingMessage, limit: number, options: { f
     req.once('close', () => {
       if (!req.complete) fail(clientGone());
     });
+    const onAbort = () => fail(abortReason(options.signal));
+    if (options.signal.aborted) return onAbort();
+    options.signal.addEventListener('abort', onAbort, { once: true });
 
     bb.on('field', (name, value, info) => {
       if (streaming) {

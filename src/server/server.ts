@@ -8,26 +8,27 @@ import { hasApiKey, API_KEY_HEADER } from './auth';
 import type { RequestContext } from './context';
 import { DatabaseHolder } from './databases';
 import { ImportLocks } from './import-locks';
+import { JobSlots } from './jobs';
 import { errorBody, sendJson } from './responses';
 import { exportRoute } from './routes/export';
 import { importRoute } from './routes/import';
 import { refreshRoute } from './routes/refresh';
-import { checkExposure, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, type ConfigSource } from './settings';
+import { checkExposure, DEFAULT_HOST, DEFAULT_PORT, resolveLimits, type ConfigSource, type Limits } from './settings';
+import { answerClientError, timeoutOptions, trackResponse, watchIdle } from './slow-clients';
 
 /**
  * The HTTP admin API: the command line's export and import over HTTP, for automation that cannot
  * run VS Code. node:http and the core; no web framework.
  */
 
-export interface AdminServerOptions {
+/** The limits (maxBodyBytes, maxJobs, headersTimeoutMs, idleTimeoutMs) default to the config's `server.*`, then to the defaults. */
+export interface AdminServerOptions extends Partial<Limits> {
   /** Loopback by default; any other address needs an API key. */
   host?: string;
   /** 8080 by default; 0 picks a free port. */
   port?: number;
   /** When set, every route but /health needs it in the X-API-Key header. */
   apiKey?: string;
-  /** Largest request body; by default the config's server.maxBodyBytes, else 100 MiB. */
-  maxBodyBytes?: number;
   /** --database-url's value (URL or config name); by default the config's server.database, else DATABASE_URL. */
   database?: string;
   config?: ConfigSource;
@@ -40,8 +41,9 @@ export interface AdminServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  readonly maxBodyBytes: number;
+  readonly limits: Limits;
   readonly databases: DatabaseHolder;
+  readonly jobs: JobSlots;
   /** Stops listening, cancels running work (which rolls back), and resolves once all is closed. */
   close(): Promise<void>;
 }
@@ -50,15 +52,17 @@ interface Route {
   method: 'GET' | 'POST';
   /** Answers without a key. */
   open?: boolean;
+  /** Works on a database, so it takes one of the server's job slots. */
+  job?: boolean;
   handle(ctx: RequestContext): Promise<void>;
 }
 
 const ROUTES: Record<string, Route> = {
   // Touches neither a database nor a secret, so load balancers and scripts can poll it freely.
   '/health': { method: 'GET', open: true, handle: async (ctx) => sendJson(ctx.res, 200, { status: 'ok', version: VERSION }) },
-  '/admin/migrations/export': { method: 'POST', handle: exportRoute },
-  '/admin/migrations/import': { method: 'POST', handle: importRoute },
-  '/admin/settings/refresh': { method: 'POST', handle: refreshRoute },
+  '/admin/migrations/export': { method: 'POST', job: true, handle: exportRoute },
+  '/admin/migrations/import': { method: 'POST', job: true, handle: importRoute },
+  '/admin/settings/refresh': { method: 'POST', job: true, handle: refreshRoute },
 };
 
 const ROUTE_LIST = Object.entries(ROUTES)
@@ -69,7 +73,8 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
   const host = options.host ?? DEFAULT_HOST;
   checkExposure(host, options.apiKey);
   const databases = await DatabaseHolder.open({ config: options.config ?? {}, database: options.database, lookup: options.lookup });
-  const maxBodyBytes = options.maxBodyBytes ?? databases.current.config?.config.server?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits = resolveLimits(options, databases.current.config);
+  const jobs = new JobSlots(limits.maxJobs);
   const imports = new ImportLocks();
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
@@ -85,6 +90,13 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    trackResponse(req, res);
+    // A client that stops sending its body or reading the answer: the work stops and rolls back.
+    const stopWatch = watchIdle(req, res, limits.idleTimeoutMs, (err) => {
+      controller.abort(err);
+      if (res.headersSent) res.destroy();
+    });
+    let release: (() => void) | undefined;
     let note = '';
     try {
       const route = ROUTES[url.pathname];
@@ -99,10 +111,14 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
         note = ` NOT_FOUND: ${message}`;
         return;
       }
-      await route.handle({ req, res, url, signal: controller.signal, databases, imports, maxBodyBytes, log });
+      if (route.job) release = jobs.take();
+      await route.handle({ req, res, url, signal: controller.signal, databases, imports, maxBodyBytes: limits.maxBodyBytes, log });
     } catch (err) {
-      note = answerFailure(req, res, err);
+      // A request cut off for stalling fails in whatever it was waiting on; the stall is the cause to report.
+      note = answerFailure(req, res, controller.signal.reason instanceof DbPorterError ? controller.signal.reason : err);
     } finally {
+      release?.();
+      stopWatch();
       stopping.signal.removeEventListener('abort', abort);
       log(`${req.method} ${url.pathname} ${res.headersSent ? res.statusCode : '-'} ${Date.now() - started} ms${note}`);
     }
@@ -110,29 +126,31 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
 
   /** Answers with the JSON error, or cuts the response short when it had already begun. */
   function answerFailure(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): string {
-    const { status, body } = errorBody(err, secrets());
+    const { status, body, headers } = errorBody(err, secrets());
     const what = err instanceof DbPorterError ? `${body.error.code}: ${body.error.message}` : `unexpected error: ${errorMessage(err)}`;
     if (res.headersSent || res.destroyed) {
       res.destroy();
       return ` cut short, ${what}`;
     }
     lingerAfter(req, res);
-    sendJson(res, status, body);
+    sendJson(res, status, body, headers);
     return ` ${what}`;
   }
 
-  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+  const server = http.createServer(timeoutOptions(limits), (req, res) => {
     const work = serve(req, res).finally(() => running.delete(work));
     running.add(work);
   });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, limits));
   const port = await listen(server, host, options.port ?? DEFAULT_PORT);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     host,
     port,
-    maxBodyBytes,
+    limits,
     databases,
+    jobs,
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -246,6 +246,59 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as const) {
       assert.deepEqual(await checksums(target.url), sourceSums);
     });
 
+    it('cuts off an import whose body stalls with 408 and rolls it back, and never cuts one that keeps sending', async () => {
+      await fillTarget();
+      // Short enough that importing Chinook (with its snapshot) takes the server several periods on every engine.
+      const idleMs = 40;
+      const logged: string[] = [];
+      const watchful = await startTestServer(dir, { idleTimeoutMs: idleMs, log: (line) => logged.push(line) });
+      try {
+        const dump = (await call(watchful, '/admin/migrations/export', { json: { format: 'ndjson' } })).text;
+        const boundary = 'stalls-midway';
+        const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="dump.ndjson"\r\n\r\n`;
+        const upload = () => rawRequest(watchful, '/admin/migrations/import?database=target&truncate=true', { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' });
+
+        // Replace mode: had the rows before the stall stayed, the target would hold 60% of Chinook.
+        const stalled = upload();
+        const answer = readResponse(stalled);
+        stalled.write(head);
+        stalled.write(dump.slice(0, Math.floor(dump.length * 0.6)));
+        const cut = await answer;
+        assert.equal(cut.status, 408, cut.text);
+        assert.equal(JSON.parse(cut.text).error.code, 'REQUEST_TIMEOUT');
+        assert.match(JSON.parse(cut.text).error.message, /No bytes of the request body arrived for 40 ms.*nothing was written/);
+        stalled.destroy();
+        assert.ok(logged.some((l) => /snapshot of target before the import/.test(l)), 'the import had begun');
+        assert.ok(logged.some((l) => /import 408 .*REQUEST_TIMEOUT/.test(l)), logged.join('\n'));
+        assert.deepEqual(await checksums(target.url), sourceSums);
+        assert.equal(watchful.jobs.running, 0);
+
+        // Sent at once, while the server works on it (snapshot, writes) for longer than the idle period: its own time never counts.
+        const fast = await call(watchful, '/admin/migrations/import', { body: form([['database', 'target'], ['truncate', 'true'], ['file', dump, 'dump.ndjson']]) });
+        assert.equal(fast.status, 200, fast.text);
+        assert.ok(fast.json.durationMs > 1.25 * idleMs, `the import took ${fast.json.durationMs} ms, longer than the idle period`);
+
+        // In 20 pieces with pauses under the idle period: several periods in all, never cut.
+        const steady = upload();
+        const done = readResponse(steady);
+        steady.write(head);
+        const piece = Math.ceil(dump.length / 20);
+        const started = Date.now();
+        for (let i = 0; i < dump.length; i += piece) {
+          steady.write(dump.slice(i, i + piece));
+          await new Promise((r) => setTimeout(r, idleMs / 5));
+        }
+        steady.end(`\r\n--${boundary}--\r\n`);
+        const whole = await done;
+        assert.equal(whole.status, 200, whole.text);
+        assert.equal(JSON.parse(whole.text).rows, CHINOOK_ROWS);
+        assert.ok(Date.now() - started > 3 * idleMs, 'the upload took longer than several idle periods');
+      } finally {
+        await watchful.close();
+      }
+      assert.deepEqual(await checksums(target.url), sourceSums);
+    });
+
     it('refreshes its settings during a running export: the export finishes from the old database, later ones read the new', async () => {
       // A database big enough that the export cannot sit whole in socket buffers: 2,000 rows of 10 KB.
       const big = await createTestDatabase(engine);

@@ -23,7 +23,7 @@ describe('dbporter serve', function () {
   });
 
   it('serves on loopback with the key from DBPORTER_API_KEY, and stops cleanly on Ctrl-C', async () => {
-    const run = dbporter(['serve', '--port', '0', '--database-url', chinook.url], { cwd: dir, env: { DBPORTER_API_KEY: TEST_KEY } });
+    const run = dbporter(['serve', '--port', '0', '--database-url', chinook.url, '--max-jobs', '3', '--idle-timeout', '2m', '--headers-timeout', '10s'], { cwd: dir, env: { DBPORTER_API_KEY: TEST_KEY } });
     let stderr = '';
     const url = await new Promise<string>((resolve, reject) => {
       run.child.stderr!.on('data', (d: Buffer) => {
@@ -34,7 +34,7 @@ describe('dbporter serve', function () {
       run.child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
     });
     try {
-      assert.match(stderr, /Every route but \/health needs the X-API-Key header/);
+      assert.match(stderr, /Every route but \/health needs the X-API-Key header\. Bodies up to 100 MiB, 3 jobs at a time\./);
 
       assert.equal((await fetch(`${url}/health`)).status, 200);
       assert.equal((await fetch(`${url}/admin/migrations/export`, { method: 'POST' })).status, 401);
@@ -63,6 +63,9 @@ describe('dbporter serve', function () {
     for (const [args, key, pattern] of [
       [['serve', '--port', 'eighty'], undefined, /--port takes a port number/],
       [['serve', '--max-body', 'huge', '--database-url', chinook.url], undefined, /"huge" is not a size/],
+      [['serve', '--max-jobs', '0', '--database-url', chinook.url], undefined, /--max-jobs takes a whole number of at least 1, got "0"/],
+      [['serve', '--idle-timeout', '30', '--database-url', chinook.url], undefined, /"30" is not a duration.*Use a number with ms, s or m/],
+      [['serve', '--headers-timeout', 'soon', '--database-url', chinook.url], undefined, /"soon" is not a duration/],
       [['serve', '--database-url', chinook.url], 'abc', /DBPORTER_API_KEY is 3 characters long/],
     ] as Array<[string[], string | undefined, RegExp]>) {
       const run = await dbporter(args, { cwd: dir, env: { DBPORTER_API_KEY: key } });

@@ -13,7 +13,7 @@ const CONTENT_TYPES = { json: 'application/json; charset=utf-8', ndjson: 'applic
  * incomplete transfer (and an NDJSON dump without its trailer is refused on import).
  */
 export async function exportRoute(ctx: RequestContext): Promise<void> {
-  const request = parseRequest(exportRequest, await readJson(ctx.req, ctx.maxBodyBytes), 'export request');
+  const request = parseRequest(exportRequest, await readJson(ctx.req, ctx.maxBodyBytes, ctx.signal), 'export request');
   const handle = ctx.databases.pick(request.database);
   await handle.use(async (session) => {
     const adapter = await session.open();

@@ -44,7 +44,7 @@ export async function importRoute(ctx: RequestContext): Promise<void> {
   checkDeclaredLength(ctx.req, ctx.maxBodyBytes);
   if (type === 'multipart/form-data') {
     const query = Object.fromEntries(ctx.url.searchParams);
-    const form = await readImportForm(ctx.req, ctx.maxBodyBytes, { fieldsKnown: Object.keys(query).length > 0 });
+    const form = await readImportForm(ctx.req, ctx.maxBodyBytes, { fieldsKnown: Object.keys(query).length > 0, signal: ctx.signal });
     try {
       const fields = parseRequest(formImportRequest, { ...query, ...form.fields }, 'import form');
       const plan = {
@@ -57,7 +57,7 @@ export async function importRoute(ctx: RequestContext): Promise<void> {
       await form.cleanup();
     }
   } else if (type === 'application/json') {
-    const body = parseRequest(jsonImportRequest, await readJson(ctx.req, ctx.maxBodyBytes), 'import request');
+    const body = parseRequest(jsonImportRequest, await readJson(ctx.req, ctx.maxBodyBytes, ctx.signal), 'import request');
     const plan = { format: body.format, mode: loadModeFrom({ mode: body.mode, truncate: body.truncate }), database: body.database };
     const text = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
     sendJson(ctx.res, 200, await runImport(ctx, plan, [Buffer.from(text, 'utf8')]));

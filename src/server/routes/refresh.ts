@@ -9,7 +9,7 @@ import { sendJson } from '../responses';
  * the database they started with; their connections close as they end.
  */
 export async function refreshRoute(ctx: RequestContext): Promise<void> {
-  const request = parseRequest(refreshRequest, await readJson(ctx.req, ctx.maxBodyBytes), 'refresh request');
+  const request = parseRequest(refreshRequest, await readJson(ctx.req, ctx.maxBodyBytes, ctx.signal), 'refresh request');
   const { previous, current } = await ctx.databases.refresh(request.database);
   ctx.log(`refreshed: now ${current.info.name} (${current.info.engine} ${current.info.location}); ${previous.inUse} request(s) still on ${previous.info.name}`);
   sendJson(ctx.res, 200, { database: current.info, previous: { ...previous.info, requestsInFlight: previous.inUse } });
