@@ -8,6 +8,8 @@ import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql } from './types';
 import { whereSql, type RowFilter } from '../filter';
+import { quoteMysql } from './quote';
+import { replaceThroughShadow, sweepLeftovers } from './shadow';
 
 const BATCH_ROWS = 2000;
 /** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
@@ -15,15 +17,14 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 /** Characters per piece of a LOAD DATA LOCAL stream (a UTF-8 piece is at most 4 times as many bytes). */
 const INFILE_PIECE = 1024 * 1024;
 
-export function quoteMysql(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
-
 type Raw = Record<string, string | number | null>;
 
 export class MysqlAdapter implements Adapter {
   readonly engine = 'mysql' as const;
+  readonly transactionalDdl = false;
   readonly description: string;
+  /** Whether leftovers of killed restores were looked for already (once per connection is enough). */
+  private swept = false;
   /** Whether the server takes LOAD DATA LOCAL INFILE; cleared when it refuses once. */
   localInfile = true;
 
@@ -234,6 +235,7 @@ export class MysqlAdapter implements Adapter {
   }
 
   async write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.sweepOnce();
     const unit = new MysqlWriteUnit(this);
     try {
       const result = await fn(unit.writer());
@@ -244,6 +246,27 @@ export class MysqlAdapter implements Adapter {
       await unit.rollback();
       throw err;
     }
+  }
+
+  /** A restore through a shadow database and one RENAME TABLE (see shadow.ts). */
+  async replaceAll<T>(load: (empty: Adapter) => Promise<T>, signal?: AbortSignal): Promise<{ result: T } | { refused: string }> {
+    this.swept = true;
+    return replaceThroughShadow(this, load, signal);
+  }
+
+  /** An adapter on another database of this server, as the same user; it sweeps nothing (this one does). */
+  async openDatabase(name: string): Promise<MysqlAdapter> {
+    const other = await MysqlAdapter.open({ ...this.location, database: name });
+    other.swept = true;
+    return other;
+  }
+
+  /** The first write through this connection drops what killed restores left (see shadow.ts). */
+  private async sweepOnce(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    // Housekeeping: a failure here must not stop the write.
+    await sweepLeftovers(this).catch(() => undefined);
   }
 
   /** Used by the write unit; kept here so all SQL text of this engine lives in one file. */
