@@ -308,7 +308,7 @@ function swapFolder(root: string, staged: string): void {
   if (old) fs.rmSync(old, { recursive: true, force: true });
 }
 
-export type SnapshotReason = 'snapshot-before-import' | 'snapshot-before-restore' | 'snapshot-before-delete';
+export type SnapshotReason = 'snapshot-before-import' | 'snapshot-before-restore' | 'snapshot-before-delete' | 'snapshot-before-migrate';
 
 /** The full backup every import and restore takes of its target first. */
 export async function takeSnapshot(db: ResolvedDatabase, reason: SnapshotReason, options: OperationOptions = {}): Promise<BackupResult> {

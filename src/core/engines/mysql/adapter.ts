@@ -4,12 +4,12 @@ import { batchOf } from '../../batches';
 import { tabLines } from '../tab-lines';
 import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
-import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
+import { DbPorterError, errorMessage, isDbPorterError, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql } from './types';
 import { whereSql, type RowFilter } from '../filter';
 import { quoteMysql } from './quote';
-import { replaceThroughShadow, sweepLeftovers } from './shadow';
+import { replaceThroughShadow, sweepLeftovers, withScriptLock } from './shadow';
 
 const BATCH_ROWS = 2000;
 /** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
@@ -254,6 +254,10 @@ export class MysqlAdapter implements Adapter {
     return replaceThroughShadow(this, load, signal);
   }
 
+  get database(): string {
+    return this.location.database;
+  }
+
   /** An adapter on another database of this server, as the same user; it sweeps nothing (this one does). */
   async openDatabase(name: string): Promise<MysqlAdapter> {
     const other = await MysqlAdapter.open({ ...this.location, database: name });
@@ -338,8 +342,10 @@ class MysqlWriteUnit {
           this.inTransaction = true;
         }
         try {
-          await this.db.execute(sql);
+          // The server runs the script to its end even if this process dies: a restore waits for it.
+          await withScriptLock(this.db, this.db.database, () => this.db.execute(sql));
         } catch (err) {
+          if (isDbPorterError(err, 'BUSY')) throw err;
           throw new DbPorterError('WRITE_FAILED', `MySQL refused the script: ${errorMessage(err)}. Statements before the failing one that changed the schema are committed: MySQL cannot roll back DDL.`);
         }
       },

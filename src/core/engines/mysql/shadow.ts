@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Adapter } from '../adapter';
-import { errorMessage, throwIfAborted } from '../../errors';
+import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { quoteMysql } from './quote';
 
 /**
@@ -17,6 +17,11 @@ import { quoteMysql } from './quote';
  * that is gone, and the next write through the adapter drops it. A process id would not tell that:
  * clients on other machines share the server. Dropping a leftover aside loses nothing: the RENAME
  * put either all of the target's tables there, after the target already held the new ones, or none.
+ *
+ * The server also runs a migration script sent as one packet to its end after the client died. A
+ * script therefore holds a lock named after its database while it runs (withScriptLock), and the
+ * swap waits for that lock: putting back the snapshot of a killed migration never races the rest
+ * of its script.
  */
 
 /** What the shadow restore needs of the adapter: its connection and a second one to another database. */
@@ -77,10 +82,38 @@ export async function replaceThroughShadow<T>(
       ...old.map((t) => `${quoteMysql(target.db)}.${quoteMysql(t)} TO ${quoteMysql(aside)}.${quoteMysql(t)}`),
       ...incoming.map((t) => `${quoteMysql(shadow)}.${quoteMysql(t)} TO ${quoteMysql(target.db)}.${quoteMysql(t)}`),
     ];
-    if (moves.length) await host.execute(`RENAME TABLE ${moves.join(', ')}`);
+    if (moves.length) await withScriptLock(host, target.db, () => host.execute(`RENAME TABLE ${moves.join(', ')}`));
     return { result };
   } finally {
     await dropDatabases(host, [shadow, aside]);
+    await host.execute('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
+  }
+}
+
+/** How long a restore waits for a script still running on its database, and a script for a restore. */
+const SCRIPT_LOCK_SECONDS = 120;
+
+/** The lock a database's scripts and restores take in turn (lock names are limited to 64 characters). */
+function scriptLock(database: string): string {
+  return `dbporter_script_${createHash('sha256').update(database).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Runs `fn` holding the database's script lock on the host's connection. A killed client's
+ * session keeps it until the server has finished what that client sent.
+ */
+export async function withScriptLock<T>(host: ShadowHost, database: string, fn: () => Promise<T>): Promise<T> {
+  const lock = scriptLock(database);
+  const [taken] = await host.execute<Array<{ ok: number | null }>>('SELECT GET_LOCK(?, ?) AS ok', [lock, SCRIPT_LOCK_SECONDS]);
+  if (Number(taken.ok) !== 1) {
+    throw new DbPorterError(
+      'BUSY',
+      `MySQL database "${database}" is busy: a migration script or a restore has been running on it for over ${SCRIPT_LOCK_SECONDS} s (possibly the rest of a script whose client was killed; the server runs it to its end). Nothing was changed; try again once it ends (SHOW PROCESSLIST shows it).`,
+    );
+  }
+  try {
+    return await fn();
+  } finally {
     await host.execute('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
   }
 }
