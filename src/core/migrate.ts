@@ -226,6 +226,8 @@ async function recover(db: ResolvedDatabase, running: RunningMigration, options:
     );
   }
   if (processIsRunning(pid)) {
+    // This very process runs it (VS Code refreshing its Migrations node meanwhile): nothing to tell.
+    if (pid === process.pid && !options.refuse) return;
     return undecided('BUSY', `Migration ${name} is being applied now, by process ${pid} (started ${startedAt}). Wait for it to finish.`);
   }
   if (!fs.existsSync(snapshot)) {
