@@ -196,7 +196,7 @@ async function statesOf(
   db: ResolvedDatabase,
   dir: string,
   includeArchived: boolean,
-  options: StatesOptions & { refuse: boolean },
+  options: StatesOptions & { refuse: boolean; dryRun?: boolean },
 ): Promise<{ states: MigrationState[]; transactionalDdl: boolean }> {
   const migrations = findMigrations(dir, includeArchived);
   let records = await withAdapter(db.url, readRecords, db.baseDir);
@@ -213,7 +213,7 @@ async function statesOf(
 }
 
 /** What to do about a row of dbporter_migration_running: its migration runs, or was killed half way. */
-async function recover(db: ResolvedDatabase, running: RunningMigration, options: StatesOptions & { refuse: boolean }): Promise<void> {
+async function recover(db: ResolvedDatabase, running: RunningMigration, options: StatesOptions & { refuse: boolean; dryRun?: boolean }): Promise<void> {
   const { name, snapshot, startedAt, host, pid } = running;
   const undecided = (code: 'BUSY' | 'MIGRATION_INTERRUPTED', message: string) => {
     if (options.refuse) throw new DbPorterError(code, message);
@@ -229,6 +229,10 @@ async function recover(db: ResolvedDatabase, running: RunningMigration, options:
     // This very process runs it (VS Code refreshing its Migrations node meanwhile): nothing to tell.
     if (pid === process.pid && !options.refuse) return;
     return undecided('BUSY', `Migration ${name} is being applied now, by process ${pid} (started ${startedAt}). Wait for it to finish.`);
+  }
+  if (options.dryRun) {
+    // A dry run changes nothing, this included.
+    return options.onNote?.(`Migration ${name} was interrupted (started ${startedAt}; process ${pid} is gone); a run would first put the database back from the snapshot ${snapshot} taken before it.`);
   }
   if (!fs.existsSync(snapshot)) {
     return undecided(
@@ -285,7 +289,7 @@ export async function runMigration(db: ResolvedDatabase, dir: string, name: stri
   if (!migration.kind) {
     throw new DbPorterError('UNSUPPORTED', `${migration.file} is neither SQL nor a script DB Porter knows how to run (.js, .mjs, .sh, .py, or a file starting with #!).`);
   }
-  const { states, transactionalDdl } = await statesOf(db, dir, true, { ...options, refuse: !options.dryRun });
+  const { states, transactionalDdl } = await statesOf(db, dir, true, { ...options, refuse: !options.dryRun, dryRun: options.dryRun });
   const state = states.find((s) => s.name === migration.name)!;
   if (state.status === 'applied') return { migration, outcome: 'already-applied', message: `${migration.name} was applied on ${state.appliedAt}; not run again.` };
   if (state.status === 'changed') {
@@ -436,7 +440,7 @@ export interface UpResult {
  * false): a failing one is restored from the guard's backup, not recorded, and stops the run.
  */
 export async function migrateUp(db: ResolvedDatabase, dir: string, options: RunOptions & { guard?: boolean } = {}): Promise<UpResult> {
-  const { states } = await statesOf(db, dir, false, { ...options, refuse: !options.dryRun });
+  const { states } = await statesOf(db, dir, false, { ...options, refuse: !options.dryRun, dryRun: options.dryRun });
   const result: UpResult = { applied: [], skipped: [] };
   for (const state of states) {
     if (state.status !== 'pending') {
