@@ -273,7 +273,7 @@ export class MysqlAdapter implements Adapter {
     await sweepLeftovers(this).catch(() => undefined);
   }
 
-  /** Used by the write unit; kept here so all SQL text of this engine lives in one file. */
+  /** Used by the write unit and the shadow restore (shadow.ts), which hold no connection of their own. */
   execute<R = Raw[]>(sql: string, values?: unknown[]): Promise<R> {
     return this.run<R>(sql, values);
   }
