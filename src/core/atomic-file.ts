@@ -37,12 +37,13 @@ export function sweepStaleTemporaries(dir: string): void {
   }
   for (const name of names) {
     const m = TEMPORARY.exec(name);
-    if (!m || Number(m[1]) === process.pid || isRunning(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processIsRunning(Number(m[1]))) continue;
     fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process of this machine runs (any user's). */
+export function processIsRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

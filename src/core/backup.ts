@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ResolvedDatabase } from './config';
 import type { OperationOptions } from './progress';
-import { withAdapter } from './engines';
+import { withAdapter, type Adapter } from './engines';
 import { countAllRows } from './tables';
 import { readSqliteFile, SqliteAdapter } from './engines/sqlite/adapter';
 import { exportDatabase } from './export';
@@ -158,13 +158,23 @@ export interface RestoreResult {
   filesRestored: number;
 }
 
+export interface RestoreOptions extends OperationOptions {
+  /**
+   * An archive of the database as it is now (the snapshot): put back if a restore that cannot be
+   * atomic here fails half way.
+   */
+  putBack?: string;
+  /** Told when the restore cannot be atomic, and why. */
+  onNote?: (message: string) => void;
+}
+
 /**
  * Puts an archive back: the database then holds exactly the archive's tables and rows, and its file
  * folders exactly the archive's files. The archive is verified in full before anything changes.
- * SQLite and PostgreSQL change atomically; MySQL cannot drop tables in a transaction, which is why
- * restoreWithSnapshot puts the snapshot back if a MySQL restore fails half way.
+ * The database changes atomically, also against a killed process: SQLite by a file rename,
+ * PostgreSQL in one transaction, MySQL through a shadow database (see replaceTables).
  */
-export async function restoreBackup(file: string, db: ResolvedDatabase, options: OperationOptions = {}): Promise<RestoreResult> {
+export async function restoreBackup(file: string, db: ResolvedDatabase, options: RestoreOptions = {}): Promise<RestoreResult> {
   const reader = await ArchiveReader.open(file);
   const staged: Array<{ root: string; dir: string }> = [];
   try {
@@ -200,7 +210,7 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
       try {
         const source = await SqliteAdapter.open(tmp);
         try {
-          await withAdapter(db.url, (target) => copyDatabase(source, target, { replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), db.baseDir);
+          await replaceTables(db, (target) => copyDatabase(source, target, { replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), options);
         } finally {
           await source.close();
         }
@@ -208,13 +218,17 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
         fs.rmSync(tmp, { force: true });
       }
     } else if (manifest.kind === 'dump') {
-      const dump = await reader.openGzipEntry(DUMP_ENTRY);
-      await withAdapter(db.url, (target) => importDump(target, dump, { format: 'ndjson', mode: 'replace', replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), db.baseDir);
+      await replaceTables(
+        db,
+        async (target) =>
+          importDump(target, await reader.openGzipEntry(DUMP_ENTRY), { format: 'ndjson', mode: 'replace', replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }),
+        options,
+      );
     } else if (location.engine === 'sqlite') {
       // An empty snapshot of a SQLite file that did not exist: restoring it removes the file.
       fs.rmSync(location.file, { force: true });
     } else {
-      await withAdapter(db.url, (target) => target.write((w) => w.introspect().then((s) => w.dropTables(s.tables.map((t) => t.name)))), db.baseDir);
+      await replaceTables(db, (target) => target.write((w) => w.introspect().then((s) => w.dropTables(s.tables.map((t) => t.name)))), options);
     }
 
     // The database is back; now the folders trade places with their staged copies.
@@ -224,6 +238,42 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
     for (const { dir } of staged) fs.rmSync(dir, { recursive: true, force: true });
     reader.close();
   }
+}
+
+/**
+ * Makes the server database hold exactly what `load` writes into the adapter it is handed (`load`
+ * empties that database first). Where the adapter's write() rolls back DDL, `load` runs on the
+ * database itself. Where it does not (MySQL), the adapter's replaceAll loads into an empty database
+ * and swaps it in at once; if even that is refused (no right to create databases, triggers), the
+ * tables are replaced in place, and should that fail half way, `putBack` goes back in.
+ */
+async function replaceTables(db: ResolvedDatabase, load: (target: Adapter) => Promise<unknown>, options: RestoreOptions): Promise<void> {
+  await withAdapter(
+    db.url,
+    async (target) => {
+      if (!target.replaceAll) return void (await load(target));
+      const atomic = await target.replaceAll(load, options.signal);
+      if ('result' in atomic) return;
+      options.onNote?.(
+        `This restore cannot be atomic: ${atomic.refused}. The tables are replaced in place; a failure puts the snapshot back, but a killed run leaves the database half restored.`,
+      );
+      try {
+        await load(target);
+      } catch (err) {
+        if (!options.putBack) throw err;
+        try {
+          await restoreBackup(options.putBack, db);
+        } catch (again) {
+          throw new DbPorterError(
+            'WRITE_FAILED',
+            `The restore failed (${errorMessage(err)}), and putting the snapshot back failed too (${errorMessage(again)}). Restore it by hand: dbporter restore --backup-file ${options.putBack}.`,
+          );
+        }
+        throw err;
+      }
+    },
+    db.baseDir,
+  );
 }
 
 /** Writes the archived SQLite file next to the target, checks it opens, and renames it into place. */
@@ -258,7 +308,7 @@ function swapFolder(root: string, staged: string): void {
   if (old) fs.rmSync(old, { recursive: true, force: true });
 }
 
-export type SnapshotReason = 'snapshot-before-import' | 'snapshot-before-restore' | 'snapshot-before-delete';
+export type SnapshotReason = 'snapshot-before-import' | 'snapshot-before-restore' | 'snapshot-before-delete' | 'snapshot-before-migrate';
 
 /** The full backup every import and restore takes of its target first. */
 export async function takeSnapshot(db: ResolvedDatabase, reason: SnapshotReason, options: OperationOptions = {}): Promise<BackupResult> {
@@ -291,30 +341,14 @@ export async function withSnapshot<T extends object>(
 
 /**
  * restore, the way users run it: the archive verified, a snapshot of the target, then the restore.
- * If a MySQL restore fails after it dropped tables, the snapshot goes back in, so the database is as
- * before.
+ * Where the restore cannot be atomic (see replaceTables) and fails half way, the snapshot goes back
+ * in, so the database is as before.
  */
 export async function restoreWithSnapshot(
   file: string,
   db: ResolvedDatabase,
-  options: OperationOptions & { onSnapshot?: (file: string) => void } = {},
+  options: OperationOptions & { onSnapshot?: (file: string) => void; onNote?: (message: string) => void } = {},
 ): Promise<RestoreResult & { snapshot: string }> {
   await verifyBackup(file);
-  return withSnapshot(db, 'snapshot-before-restore', options, async (snapshot) => {
-    try {
-      return await restoreBackup(file, db, options);
-    } catch (err) {
-      if (parseUrl(db.url, db.baseDir).engine === 'mysql') {
-        try {
-          await restoreBackup(snapshot.file, db);
-        } catch (again) {
-          throw new DbPorterError(
-            'WRITE_FAILED',
-            `The restore failed (${errorMessage(err)}), and putting the snapshot back failed too (${errorMessage(again)}). Restore it by hand: dbporter restore --backup-file ${snapshot.file}.`,
-          );
-        }
-      }
-      throw err;
-    }
-  });
+  return withSnapshot(db, 'snapshot-before-restore', options, (snapshot) => restoreBackup(file, db, { ...options, putBack: snapshot.file }));
 }

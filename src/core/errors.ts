@@ -26,9 +26,11 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   | 'CANCELLED'
   | 'GUARD_TRIPPED'
+  /** A migration was killed half way and its snapshot cannot be put back here. */
+  | 'MIGRATION_INTERRUPTED'
   | 'BAD_ARGUMENT'
   | 'UNSUPPORTED'
-  // The HTTP admin API's own refusals.
+  // The HTTP admin API's own refusals (BUSY also: a migration runs on the database now).
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'BODY_TOO_LARGE'

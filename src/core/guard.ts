@@ -1,6 +1,6 @@
 import { resolveDatabase, type ResolvedDatabase } from './config';
 import { withAdapter } from './engines';
-import { applyRetention, backupDatabase, restoreBackup } from './backup';
+import { applyRetention, backupDatabase, restoreBackup, type BackupResult } from './backup';
 import { errorMessage, isDbPorterError } from './errors';
 import { countAllRows } from './tables';
 
@@ -57,7 +57,8 @@ function describe(change: TableChange): string {
 
 export async function withBackupGuard<T>(
   database: string | ResolvedDatabase,
-  job: () => Promise<T>,
+  /** Gets the backup taken before it (a migration names it while it runs). */
+  job: (backup: BackupResult) => Promise<T>,
   options: GuardOptions = {},
 ): Promise<{ result?: T; report: GuardReport }> {
   const db = typeof database === 'string' ? resolveDatabase(database, undefined) : database;
@@ -70,7 +71,7 @@ export async function withBackupGuard<T>(
   let result: T | undefined;
   let jobError: string | undefined;
   try {
-    result = await job();
+    result = await job(backup);
   } catch (err) {
     jobError = errorMessage(err);
   }

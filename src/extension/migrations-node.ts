@@ -69,7 +69,8 @@ export function migrationsItemFor(config: WorkspaceConfig, database: string): Mi
 
 /** The children of a Migrations node. */
 export async function migrationChildren(config: WorkspaceConfig, node: MigrationsItem): Promise<MigrationsNode[]> {
-  const states = await migrationStates(config.resolve(node.database), node.directory);
+  // Listing first puts back the snapshot of a migration killed half way: the user hears of it.
+  const states = await migrationStates(config.resolve(node.database), node.directory, false, { onNote: (m) => void vscode.window.showWarningMessage(`DB Porter: ${m}`) });
   if (!states.length) {
     const shown = config.config ? path.relative(config.config.dir, node.directory) || '.' : node.directory;
     return [new MigrationsNoteItem(`No migrations in ${shown}`, false)];

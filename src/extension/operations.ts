@@ -54,6 +54,7 @@ export async function restore(db: ResolvedDatabase, file: string, ctx: Operation
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     onSnapshot: (f) => ctx.say(`Snapshot of ${db.name} before the restore: ${f}`),
+    onNote: ctx.say,
   });
   const rows = Object.values(result.rowCounts).reduce((n, r) => n + r, 0);
   ctx.say(`Restored ${db.name} from ${file}: ${count(rows)} rows in ${Object.keys(result.rowCounts).length} tables${result.filesRestored ? `, ${result.filesRestored} files` : ''}.`);
@@ -148,7 +149,7 @@ export async function migrateTask(task: Task<'migrate'>, loaded: LoadedConfig, r
   const db = resolve(task.database);
   const dir = migrationsDirectory(loaded);
   // Scripts' output comes back as text: the extension host has no terminal of its own.
-  const run = { dryRun: ctx.dryRun, output: 'pipe' as const, onOutput: (text: string) => text.split(/\r?\n/).filter(Boolean).forEach(ctx.say) };
+  const run = { dryRun: ctx.dryRun, output: 'pipe' as const, onOutput: (text: string) => text.split(/\r?\n/).filter(Boolean).forEach(ctx.say), onNote: ctx.say };
   if (task.migration) {
     const result = await runMigration(db, dir, task.migration, run);
     ctx.say(result.message);

@@ -6,6 +6,7 @@ import { findMigrations, migrateUp, migrationStates, runMigration } from '../../
 import type { Engine } from '../../src/core/url';
 import { createTestDatabase, execSql, querySql, requireServer, type TestDatabase } from '../helpers/servers';
 import { checksums, tableNames, tempDir } from '../helpers/data';
+import { errorCode } from '../helpers/errors';
 
 /** Each engine gets the same migrations, in its own SQL where the dialects differ. */
 function writeMigrations(dir: string, engine: Engine): void {
@@ -112,6 +113,21 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
       assert.deepEqual(await checksums(target.url), before, 'no row of it either, and 005 did not run');
       const states = await migrationStates(db, dir);
       assert.deepEqual(states.slice(3).map((s) => [s.name, s.status]), [['004_broken.sql', 'pending'], ['005_after.sql', 'pending']]);
+    });
+
+    it('run without the guard: one that cannot be atomic is put back from a snapshot of its own; an atomic one takes none', async () => {
+      const int = engine === 'mysql' ? 'INT' : 'INTEGER';
+      fs.writeFileSync(path.join(dir, '004_broken.sql'), `-- half good\nCREATE TABLE half (id ${int});\nINSERT INTO existing VALUES (7);\nTHIS IS NOT SQL;\n`);
+      const tables = await tableNames(target.url);
+      const before = await checksums(target.url);
+      const failed = runMigration(db, dir, '004_broken.sql');
+      if (engine === 'mysql') await assert.rejects(failed, errorCode('WRITE_FAILED', /The database was put back from the snapshot .*_before-migrate\.zip taken before it\./));
+      else await assert.rejects(failed);
+      assert.deepEqual(await tableNames(target.url), tables, 'no table of it');
+      assert.deepEqual(await checksums(target.url), before, 'no row of it');
+      const backups = path.join(root, 'backups');
+      const snapshots = fs.existsSync(backups) ? (fs.readdirSync(backups, { recursive: true }) as string[]).filter((f) => f.endsWith('_before-migrate.zip')) : [];
+      assert.equal(snapshots.length, engine === 'mysql' ? 1 : 0, 'a snapshot only where the migration is not one transaction');
     });
   });
 }

@@ -151,3 +151,22 @@ export async function querySql(db: TestDatabase, sql: string): Promise<Array<Rec
   if (!res.length) return [];
   return res[0].values.map((v) => Object.fromEntries(res[0].columns.map((c, i) => [c, v[i]])));
 }
+
+/**
+ * The shadow and aside databases of MySQL restores (dbporter_tmp_<hex>_new/_old) on the test server,
+ * each with whether a running restore still holds it (its named lock is taken).
+ */
+export async function shadowDatabases(): Promise<Array<{ name: string; live: boolean }>> {
+  const c = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
+  try {
+    const [rows] = await c.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'dbporter\\_tmp\\_%'");
+    const out: Array<{ name: string; live: boolean }> = [];
+    for (const { name } of rows as Array<{ name: string }>) {
+      const [[free]] = (await c.query('SELECT IS_FREE_LOCK(?) AS free', [name.replace(/_(new|old)$/, '')])) as unknown as [Array<{ free: number }>];
+      out.push({ name, live: Number(free.free) !== 1 });
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}

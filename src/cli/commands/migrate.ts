@@ -11,7 +11,9 @@ Schema migrations from a folder (default scripts/migrations/, or migrationsDirec
 dbporter.config.json, or --migrations-dir): SQL files run in a transaction where the engine allows;
 .js/.mjs run with node, .sh with bash, .py with python3, others by their #! line, each with
 DATABASE_URL set. The first comment line of a file describes it; archive/ holds retired ones.
-Applied migrations are recorded in the table dbporter_migrations of the target.
+Applied migrations are recorded in the table dbporter_migrations of the target. A migration that
+cannot be atomic (any on MySQL, scripts everywhere) runs after a snapshot; if it is killed half way,
+the next migrate command puts that snapshot back first and says so.
   list      name, description, and applied / pending / changed
   run NAME  one migration; --dry-run prints what would run and changes nothing
   up        every pending migration in order, each under the backup guard unless --no-guard`;
@@ -34,10 +36,12 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const config = configFrom(values.config);
   const db = resolveDatabase(values['database-url'], config);
   const dir = migrationsDirectory(config, values['migrations-dir']);
+  // A migration killed half way is undone before anything else; the user hears of it.
+  const onNote = (message: string) => ctx.log(message);
 
   switch (sub) {
     case 'list': {
-      const states = await migrationStates(db, dir, values['include-archived']);
+      const states = await migrationStates(db, dir, values['include-archived'], { onNote });
       if (!states.length) ctx.log(`No migrations in ${dir}.`);
       for (const s of states) {
         process.stdout.write(`${s.status.padEnd(8)}  ${s.name}${s.description ? `  — ${s.description}` : ''}${s.appliedAt ? `  (applied ${s.appliedAt})` : ''}\n`);
@@ -46,13 +50,13 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     }
     case 'run': {
       if (!name) throw new DbPorterError('BAD_ARGUMENT', `migrate run needs the migration's name.\n\n${usage}`);
-      const result = await runMigration(db, dir, name, { dryRun: values['dry-run'] });
+      const result = await runMigration(db, dir, name, { dryRun: values['dry-run'], onNote });
       ctx.log(result.message);
       if (result.outcome === 'changed-not-run') throw new DbPorterError('BAD_ARGUMENT', 'The migration was not run.');
       return;
     }
     case 'up': {
-      const result = await migrateUp(db, dir, { guard: !values['no-guard'] });
+      const result = await migrateUp(db, dir, { guard: !values['no-guard'], onNote });
       for (const r of result.applied) ctx.log(r.message);
       for (const r of result.skipped.filter((s) => s.outcome === 'changed-not-run')) ctx.log(`Skipped: ${r.message}`);
       if (result.failed) {

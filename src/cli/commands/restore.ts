@@ -8,7 +8,7 @@ export const usage = `Usage: dbporter restore --backup-file NAME|PATH [--databas
 
 Erases the database's current data and puts the archive's back, files included. The archive is
 verified first, and a snapshot of the database is taken before anything changes; a restore that
-fails half way leaves the database as it was. Asks for confirmation unless --yes is given.
+fails half way, or is killed, leaves the database as it was. Asks for confirmation unless --yes is given.
   --backup-file NAME|PATH   an archive: a name in the database's backup folder, or a path`;
 
 export async function run(args: string[], ctx: CliContext): Promise<void> {
@@ -24,6 +24,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       signal: ctx.signal,
       onProgress: progress.update,
       onSnapshot: (f) => ctx.log(`Snapshot of ${db.name} before the restore: ${f}`),
+      onNote: (m) => ctx.log(m),
     });
     progress.done();
     const rows = Object.values(result.rowCounts).reduce((n, r) => n + r, 0);

@@ -35,7 +35,7 @@ export const manifestSchema = z.object({
    * Why it was made: a backup someone asked for, the snapshot before an import or restore, or a zip
    * export (`dbporter export out.zip`), which is imported rather than restored.
    */
-  reason: z.enum(['backup', 'snapshot-before-import', 'snapshot-before-restore', 'snapshot-before-delete', 'guard', 'export']),
+  reason: z.enum(['backup', 'snapshot-before-import', 'snapshot-before-restore', 'snapshot-before-delete', 'snapshot-before-migrate', 'guard', 'export']),
   database: z.object({
     name: z.string(),
     engine: z.enum(['sqlite', 'postgres', 'mysql']),

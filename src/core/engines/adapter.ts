@@ -24,6 +24,20 @@ export interface Adapter {
    */
   write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T>;
 
+  /**
+   * Whether write() rolls back DDL too (SQLite, PostgreSQL). Where it does not (MySQL commits each
+   * DDL statement on the spot), a migration script is not atomic and a restore needs replaceAll.
+   */
+  readonly transactionalDdl: boolean;
+
+  /**
+   * Only where DDL is not transactional: makes the database hold exactly the tables `load` writes
+   * into the empty database of the same engine it is handed, in one step that a failure, a cancel
+   * or a killed process leaves either not taken or wholly taken. Resolves to `refused` (with the
+   * reason, load not called) where it cannot here; the caller then replaces the tables in place.
+   */
+  replaceAll?<T>(load: (empty: Adapter) => Promise<T>, signal?: AbortSignal): Promise<{ result: T } | { refused: string }>;
+
   quoteIdentifier(name: string): string;
   close(): Promise<void>;
 }

@@ -29,6 +29,7 @@ const REASONS: Record<Manifest['reason'], string | undefined> = {
   'snapshot-before-import': 'before import',
   'snapshot-before-restore': 'before restore',
   'snapshot-before-delete': 'before delete',
+  'snapshot-before-migrate': 'before migration',
   guard: 'guard',
   export: 'zip export',
 };

@@ -43,7 +43,7 @@ export async function runMigrationCommand(services: Services, arg?: MigrationArg
   if (!migration) return undefined;
 
   const result = await jobs.run(`${dryRun ? 'Dry run of' : 'Running'} migration ${migration} on ${database}`, async () =>
-    runMigration(config.resolve(database), dir, migration, { dryRun, output: 'pipe', onOutput: (text) => log.info(`${migration}: ${text.trimEnd()}`) }),
+    runMigration(config.resolve(database), dir, migration, { dryRun, output: 'pipe', onOutput: (text) => log.info(`${migration}: ${text.trimEnd()}`), onNote: noteFor(services) }),
   );
   if (!result) return undefined;
   log.info(result.message);
@@ -64,7 +64,7 @@ export async function migrateUpCommand(services: Services, arg?: MigrateUpArgs |
   if (!database) return undefined;
   await config.ready();
   const result = await jobs.run(`Running pending migrations on ${database}`, async () => {
-    const up = await migrateUp(config.resolve(database), migrationsDirectory(config.config), { output: 'pipe', onOutput: (text) => log.info(text.trimEnd()) });
+    const up = await migrateUp(config.resolve(database), migrationsDirectory(config.config), { output: 'pipe', onOutput: (text) => log.info(text.trimEnd()), onNote: noteFor(services) });
     for (const r of up.applied) log.info(r.message);
     for (const r of up.skipped.filter((s) => s.outcome === 'changed-not-run')) log.info(`Skipped: ${r.message}`);
     if (up.failed) {
@@ -82,10 +82,18 @@ export async function migrateUpCommand(services: Services, arg?: MigrateUpArgs |
   return result;
 }
 
+/** News of a migration killed half way (and undone): in the log, and in front of the user. */
+function noteFor(services: Services): (message: string) => void {
+  return (message) => {
+    services.log.info(message);
+    void vscode.window.showWarningMessage(`DB Porter: ${message}`);
+  };
+}
+
 async function pickMigration(services: Services, database: string, dir: string): Promise<string | undefined> {
   let states;
   try {
-    states = await migrationStates(services.config.resolve(database), dir);
+    states = await migrationStates(services.config.resolve(database), dir, false, { onNote: noteFor(services) });
   } catch (err) {
     void vscode.window.showErrorMessage(`DB Porter: ${errorMessage(err)}`);
     return undefined;

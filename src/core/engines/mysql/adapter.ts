@@ -4,10 +4,12 @@ import { batchOf } from '../../batches';
 import { tabLines } from '../tab-lines';
 import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
-import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
+import { DbPorterError, errorMessage, isDbPorterError, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql } from './types';
 import { whereSql, type RowFilter } from '../filter';
+import { quoteMysql } from './quote';
+import { replaceThroughShadow, sweepLeftovers, withScriptLock } from './shadow';
 
 const BATCH_ROWS = 2000;
 /** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
@@ -15,15 +17,14 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 /** Characters per piece of a LOAD DATA LOCAL stream (a UTF-8 piece is at most 4 times as many bytes). */
 const INFILE_PIECE = 1024 * 1024;
 
-export function quoteMysql(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
-
 type Raw = Record<string, string | number | null>;
 
 export class MysqlAdapter implements Adapter {
   readonly engine = 'mysql' as const;
+  readonly transactionalDdl = false;
   readonly description: string;
+  /** Whether leftovers of killed restores were looked for already (once per connection is enough). */
+  private swept = false;
   /** Whether the server takes LOAD DATA LOCAL INFILE; cleared when it refuses once. */
   localInfile = true;
 
@@ -234,6 +235,7 @@ export class MysqlAdapter implements Adapter {
   }
 
   async write<T>(fn: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.sweepOnce();
     const unit = new MysqlWriteUnit(this);
     try {
       const result = await fn(unit.writer());
@@ -246,7 +248,32 @@ export class MysqlAdapter implements Adapter {
     }
   }
 
-  /** Used by the write unit; kept here so all SQL text of this engine lives in one file. */
+  /** A restore through a shadow database and one RENAME TABLE (see shadow.ts). */
+  async replaceAll<T>(load: (empty: Adapter) => Promise<T>, signal?: AbortSignal): Promise<{ result: T } | { refused: string }> {
+    this.swept = true;
+    return replaceThroughShadow(this, load, signal);
+  }
+
+  get database(): string {
+    return this.location.database;
+  }
+
+  /** An adapter on another database of this server, as the same user; it sweeps nothing (this one does). */
+  async openDatabase(name: string): Promise<MysqlAdapter> {
+    const other = await MysqlAdapter.open({ ...this.location, database: name });
+    other.swept = true;
+    return other;
+  }
+
+  /** The first write through this connection drops what killed restores left (see shadow.ts). */
+  private async sweepOnce(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    // Housekeeping: a failure here must not stop the write.
+    await sweepLeftovers(this).catch(() => undefined);
+  }
+
+  /** Used by the write unit and the shadow restore (shadow.ts), which hold no connection of their own. */
   execute<R = Raw[]>(sql: string, values?: unknown[]): Promise<R> {
     return this.run<R>(sql, values);
   }
@@ -315,8 +342,10 @@ class MysqlWriteUnit {
           this.inTransaction = true;
         }
         try {
-          await this.db.execute(sql);
+          // The server runs the script to its end even if this process dies: a restore waits for it.
+          await withScriptLock(this.db, this.db.database, () => this.db.execute(sql));
         } catch (err) {
+          if (isDbPorterError(err, 'BUSY')) throw err;
           throw new DbPorterError('WRITE_FAILED', `MySQL refused the script: ${errorMessage(err)}. Statements before the failing one that changed the schema are committed: MySQL cannot roll back DDL.`);
         }
       },

@@ -27,6 +27,7 @@ const ACTIONS: Record<string, ForeignKey['onDelete']> = { r: 'RESTRICT', c: 'CAS
 
 export class PostgresAdapter implements Adapter {
   readonly engine = 'postgres' as const;
+  readonly transactionalDdl = true;
   readonly description: string;
 
   private constructor(

@@ -89,6 +89,7 @@ export function quoteSqlite(name: string): string {
 /** SQLite through sql.js: the whole file is read into memory, and written back whole and atomically. */
 export class SqliteAdapter implements Adapter {
   readonly engine = 'sqlite' as const;
+  readonly transactionalDdl = true;
   readonly description: string;
   private db: Database;
   private seen: Fingerprint;

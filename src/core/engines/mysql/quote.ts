@@ -1,0 +1,4 @@
+/** A MySQL identifier in backquotes, backquotes inside doubled. */
+export function quoteMysql(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
