@@ -60,7 +60,7 @@ describe('dbporter migrate', function () {
     const before = await checksums(db.url);
     const up = await dbporter(['migrate', 'up', '--database-url', 'app'], { cwd: project });
     assert.equal(up.code, 1);
-    assert.match(up.stderr, /003_bad\.sql failed: .*The guard restored the database from .*_guard\.zip\. It is not recorded as applied/);
+    assert.match(up.stderr, /003_bad\.sql failed: .*The guard restored the database from .*_guard(_\d+)?\.zip\. It is not recorded as applied/);
     assert.deepEqual(await checksums(db.url), before);
     fs.rmSync(path.join(project, 'db/migrations/003_bad.sql'));
   });
@@ -121,7 +121,7 @@ if (fs.existsSync(${JSON.stringify(path.join(project, 'kill-once'))})) {
 
       const list = await run('list');
       assert.equal(list.code, 0, list.stderr);
-      assert.match(list.stderr, /Migration 001_note\.js was interrupted \(started .*; process \d+ is gone\); the database was put back from the snapshot .*_guard\.zip taken before it\./);
+      assert.match(list.stderr, /Migration 001_note\.js was interrupted \(started .*; process \d+ is gone\); the database was put back from the snapshot .*_guard(_\d+)?\.zip taken before it\./);
       assert.match(list.stdout, /^pending +001_note\.js/);
       assert.equal(await notes(), before);
       assert.ok(!(await tableNames(db.url)).includes(RUNNING_TABLE));
