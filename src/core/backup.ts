@@ -8,11 +8,11 @@ import { withAdapter, type Adapter } from './engines';
 import { countAllRows } from './tables';
 import { readSqliteFile, SqliteAdapter } from './engines/sqlite/adapter';
 import { exportDatabase } from './export';
-import { importDump } from './import';
 import { copyDatabase } from './copy';
 import { DbPorterError, errorMessage, throwIfAborted } from './errors';
 import { ArchiveReader } from './archive/reader';
 import { ArchiveWriter } from './archive/writer';
+import { holdsRows, restoreArchiveRows, writeNativeRows } from './archive/contents';
 import { DUMP_ENTRY, FILES_PREFIX, SQLITE_ENTRY, newManifest, type Manifest } from './archive/manifest';
 import { maskUrl, parseUrl } from './url';
 import { asidePathFor, syncDirectory, temporaryPathFor } from './atomic-file';
@@ -20,8 +20,9 @@ import { filesBelow } from './folder';
 
 /**
  * Backups: one zip archive holding everything needed to bring a database back — the SQLite file
- * itself, or for a server the schema and every row in the dump format — plus the database's file
- * folders, and a manifest with a checksum per entry.
+ * itself, or for a server the schema and every row (PostgreSQL's in its own COPY text, a table an
+ * entry; MySQL's in the dump format, see archive/contents.ts) — plus the database's file folders,
+ * and a manifest with a checksum per entry.
  */
 
 export interface BackupOptions extends OperationOptions {
@@ -100,27 +101,45 @@ export async function backupDatabase(db: ResolvedDatabase, options: BackupOption
 
   const archive = new ArchiveWriter(destination);
   try {
-    const kind: Manifest['kind'] = sqliteMissing ? 'empty' : location.engine === 'sqlite' ? 'sqlite-file' : 'dump';
-    const data = kind === 'empty' ? undefined : archive.gzipStream(kind === 'sqlite-file' ? SQLITE_ENTRY : DUMP_ENTRY);
-    roots.forEach(({ root, files }, i) => files.forEach((f) => archive.file(`${FILES_PREFIX}${i}/${f.split(path.sep).join('/')}`, path.resolve(db.baseDir, root, f))));
-    archive.start();
-
+    const declareFiles = () => roots.forEach(({ root, files }, i) => files.forEach((f) => archive.file(`${FILES_PREFIX}${i}/${f.split(path.sep).join('/')}`, path.resolve(db.baseDir, root, f))));
+    let kind: Manifest['kind'] = sqliteMissing ? 'empty' : 'sqlite-file';
     let rowCounts: Record<string, number> = {};
-    if (kind === 'sqlite-file') {
-      const file = (location as { file: string }).file;
-      const bytes = readSqliteFile(file);
-      // Row counts come from the very bytes archived.
-      const adapter = await SqliteAdapter.open(file, bytes);
-      try {
-        rowCounts = await countAllRows(adapter);
-      } finally {
-        await adapter.close();
+    if (location.engine === 'sqlite') {
+      const data = sqliteMissing ? undefined : archive.gzipStream(SQLITE_ENTRY);
+      declareFiles();
+      archive.start();
+      if (data) {
+        const file = location.file;
+        const bytes = readSqliteFile(file);
+        // Row counts come from the very bytes archived.
+        const adapter = await SqliteAdapter.open(file, bytes);
+        try {
+          rowCounts = await countAllRows(adapter);
+        } finally {
+          await adapter.close();
+        }
+        data.end(bytes);
       }
-      data!.end(bytes);
-    } else if (kind === 'dump') {
-      const result = await withAdapter(db.url, (adapter) => exportDatabase(adapter, data!, { format: 'ndjson', signal: options.signal, onProgress: options.onProgress }), db.baseDir);
-      rowCounts = Object.fromEntries(result.tables.map((t) => [t.table, t.rows]));
-      data!.end();
+    } else {
+      await withAdapter(
+        db.url,
+        async (adapter) => {
+          if (adapter.nativeFormat) {
+            // The rows as the server writes them (PostgreSQL's COPY text), a table an entry.
+            kind = adapter.nativeFormat;
+            rowCounts = await writeNativeRows(adapter, archive, declareFiles, options);
+            return;
+          }
+          kind = 'dump';
+          const data = archive.gzipStream(DUMP_ENTRY);
+          declareFiles();
+          archive.start();
+          const result = await exportDatabase(adapter, data, { format: 'ndjson', signal: options.signal, onProgress: options.onProgress });
+          rowCounts = Object.fromEntries(result.tables.map((t) => [t.table, t.rows]));
+          data.end();
+        },
+        db.baseDir,
+      );
     }
     throwIfAborted(options.signal);
 
@@ -217,13 +236,8 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
       } finally {
         fs.rmSync(tmp, { force: true });
       }
-    } else if (manifest.kind === 'dump') {
-      await replaceTables(
-        db,
-        async (target) =>
-          importDump(target, await reader.openGzipEntry(DUMP_ENTRY), { format: 'ndjson', mode: 'replace', replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }),
-        options,
-      );
+    } else if (holdsRows(manifest)) {
+      await replaceTables(db, (target) => restoreArchiveRows(reader, manifest, target, options), options);
     } else if (location.engine === 'sqlite') {
       // An empty snapshot of a SQLite file that did not exist: restoring it removes the file.
       fs.rmSync(location.file, { force: true });

@@ -66,24 +66,13 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     const substitutions = options.randomizeLegacyIds
       ? await drawSubstitutions(tables, (table) => keysOf(reader, table, slice, options.signal), options.signal)
       : undefined;
-    const header: DumpHeader = {
-      metadata: {
-        format: FORMAT_NAME,
-        version: FORMAT_VERSION,
-        tool: { ...TOOL },
-        source: { engine: adapter.engine, database: adapter.description },
-        createdAt: new Date().toISOString(),
-        options: {
-          format: options.format,
-          ...(options.tables?.length ? { tables: options.tables } : {}),
-          ...(options.select ? { select: options.select } : {}),
-          ...(options.randomizeLegacyIds ? { randomizeLegacyIds: true } : {}),
-        },
-        rowCounts,
-        ...(substitutions?.size ? { idSubstitutions: substitutionsRecord(substitutions) } : {}),
-      },
-      schema: { engine: schema.engine, tables },
-    };
+    const header = newDumpHeader(adapter, tables, rowCounts, {
+      format: options.format,
+      ...(options.tables?.length ? { tables: options.tables } : {}),
+      ...(options.select ? { select: options.select } : {}),
+      ...(options.randomizeLegacyIds ? { randomizeLegacyIds: true } : {}),
+    });
+    if (substitutions?.size) header.metadata.idSubstitutions = substitutionsRecord(substitutions);
     await options.beforeRows?.({ reader, schema, tables, slice });
     await writer.writeHeader(header);
     for (const table of tables) {
@@ -117,6 +106,22 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     await writer.finish();
   });
   return { format: options.format, tables: results, rows: results.reduce((n, t) => n + t.rows, 0), durationMs: Date.now() - started, ...(sliced ? { slice: sliced } : {}) };
+}
+
+/** The header of a dump of `tables` read from `adapter` now: what the dump holds and where it came from. */
+export function newDumpHeader(adapter: Adapter, tables: Table[], rowCounts: Record<string, number>, options: DumpHeader['metadata']['options']): DumpHeader {
+  return {
+    metadata: {
+      format: FORMAT_NAME,
+      version: FORMAT_VERSION,
+      tool: { ...TOOL },
+      source: { engine: adapter.engine, database: adapter.description },
+      createdAt: new Date().toISOString(),
+      options,
+      rowCounts,
+    },
+    schema: { engine: adapter.engine, tables },
+  };
 }
 
 /** The rows an export writes of a table, in batches and with the given columns: a slice's, or all. */

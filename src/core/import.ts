@@ -2,9 +2,9 @@ import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
 import type { Row } from './schema/model';
 import { readDump } from './dump/reader';
-import type { DumpEvent, DumpFormat, DumpHeader } from './dump/format';
+import type { DumpFormat, DumpHeader, ImportEvent } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
-import { loadTable, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type Loading, type TableResult } from './load';
+import { loadTable, loadWholeTable, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type Loading, type TableResult } from './load';
 import { LEDGER_TABLE, LedgerWriter, type LedgerContext } from './ledger';
 import { Merger, type MergeOptions } from './merge/merger';
 import { KEEP_TARGET } from './merge/strategy';
@@ -38,9 +38,17 @@ class DryRunDone extends Error {}
  * a wrong checksum, a collision in append mode, cancellation) leaves the target as it was.
  */
 export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer | string>, options: ImportOptions): Promise<ImportResult> {
+  return importEvents(adapter, readDump(source, options.format), options);
+}
+
+/**
+ * importDump's work on what a dump or an archive holds, as events: the header first, then rows
+ * (see ../archive/contents.ts for an archive's).
+ */
+export async function importEvents(adapter: Adapter, source: AsyncIterable<ImportEvent>, options: Omit<ImportOptions, 'format'>): Promise<ImportResult> {
   const started = Date.now();
   const mode = options.mode ?? 'merge';
-  const events = new Lookahead(readDump(source, options.format)[Symbol.asyncIterator]());
+  const events = new Lookahead(source[Symbol.asyncIterator]());
   const first = await events.next();
   if (!first || first.kind !== 'header') throw new DbPorterError('DUMP_INVALID', 'The dump has no header.');
   const { header } = first;
@@ -56,14 +64,19 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
       await ledger?.prepare((await writer.introspect()).tables);
       const plans = await prepareTarget(writer, incoming, mode, { replaceDatabase: options.replaceDatabase, dryRun });
       const merger = mode === 'merge' ? new Merger(writer, incoming, { ...(options.merge ?? { strategies: KEEP_TARGET }), dryRun, signal: options.signal }) : undefined;
-      const loading: Loading = { writer, mode, merger, ledger, dryRun, signal: options.signal, onProgress: options.onProgress, results };
+      const loading: Loading = { writer, mode, merger, ledger, dryRun, signal: options.signal, onProgress: options.onProgress, results, nativeFormat: adapter.nativeFormat };
       for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
       for (;;) {
         throwIfAborted(options.signal);
         const event = await events.peek();
         if (!event) break;
-        if (event.kind !== 'rows') throw new DbPorterError('DUMP_INVALID', 'The dump has a second header.');
+        if (event.kind === 'header') throw new DbPorterError('DUMP_INVALID', 'The dump has a second header.');
         const plan = plans.get(event.table);
+        if (event.kind === 'table') {
+          await events.next();
+          if (plan) await loadWholeTable(loading, plan, event); // without a plan: the dump's ledger, left out unread
+          continue;
+        }
         if (!plan) {
           for await (const batch of events.rowsOf(event.table)) void batch; // the dump's ledger, left out
           continue;
@@ -81,12 +94,12 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
 
 /** One event of look-ahead, so that a run of rows for one table can be handed on as one stream. */
 class Lookahead {
-  private pending: DumpEvent | undefined;
+  private pending: ImportEvent | undefined;
   private ended = false;
 
-  constructor(private readonly it: AsyncIterator<DumpEvent>) {}
+  constructor(private readonly it: AsyncIterator<ImportEvent>) {}
 
-  async peek(): Promise<DumpEvent | undefined> {
+  async peek(): Promise<ImportEvent | undefined> {
     if (!this.pending && !this.ended) {
       const r = await this.it.next();
       if (r.done) this.ended = true;
@@ -95,7 +108,7 @@ class Lookahead {
     return this.pending;
   }
 
-  async next(): Promise<DumpEvent | undefined> {
+  async next(): Promise<ImportEvent | undefined> {
     const e = await this.peek();
     this.pending = undefined;
     return e;

@@ -1,4 +1,5 @@
-import type { Writer } from './engines/adapter';
+import type { NativeFormat, Writer } from './engines/adapter';
+import type { TableEvent } from './dump/format';
 import type { Column, Row, Table } from './schema/model';
 import type { Progress } from './progress';
 import { DbPorterError } from './errors';
@@ -129,6 +130,8 @@ export interface Loading {
   onProgress?: (p: Progress) => void;
   /** Counts per table, added to as rows go in. */
   results: Map<string, TableResult>;
+  /** The target's own bulk text (Adapter.nativeFormat): whole tables kept in it can go in as they are. */
+  nativeFormat?: NativeFormat;
 }
 
 /** Rows per stream into the bulk path before the ledger records their keys: bounds the keys held. */
@@ -188,6 +191,32 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
     }
     await ledger?.record(table.name, keys);
     tally(results, plan, count);
+  }
+}
+
+/**
+ * Loads a whole table given at once (a backup's, see TableEvent). Rows kept in the target engine's
+ * own bulk text go in as they are when nothing needs them one by one: the table is fresh, and
+ * there is no merge, ledger or dry run. Otherwise they load as rows, like a dump's. Either way the
+ * table must take exactly as many rows as the archive says it holds.
+ */
+export async function loadWholeTable(loading: Loading, plan: TablePlan, event: TableEvent): Promise<void> {
+  const { table } = plan;
+  const { writer, results } = loading;
+  const before = results.get(table.name)?.rows ?? 0;
+  const native = event.native;
+  if (native && native.format === loading.nativeFormat && writer.writeNativeRows && plan.fresh && !loading.merger && !loading.ledger && !loading.dryRun) {
+    const count = await writer.writeNativeRows(table.name, table.columns, native.bytes(), {
+      signal: loading.signal,
+      onRows: (rowsDone) => loading.onProgress?.({ table: table.name, rowsDone: before + rowsDone, rowsTotal: event.rows }),
+    });
+    tally(results, plan, count);
+  } else {
+    await loadTable(loading, plan, event.batches(loading.signal), event.rows);
+  }
+  const loaded = (results.get(table.name)?.rows ?? 0) - before;
+  if (loaded !== event.rows) {
+    throw new DbPorterError('ARCHIVE_INVALID', `Table "${table.name}" in the archive holds ${loaded} rows, but the archive says ${event.rows}: it is damaged. Nothing was written.`);
   }
 }
 

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHINOOK_SQLITE } from '../helpers/chinook';
+import { CHINOOK_SQLITE, loadChinook } from '../helpers/chinook';
+import { createTestDatabase, requireServer } from '../helpers/servers';
 import { checksums, tempDir } from '../helpers/data';
 import { dbporter } from '../helpers/cli';
 
@@ -50,6 +51,17 @@ describe('a full disk', function () {
 
   it('a backup refuses and leaves no archive', async () => {
     refused(await dbporter(['backup', '--database-url', chinook, '--backup-file', path.join(full, 'chinook.zip')], { cwd: dir }));
+  });
+
+  it('a PostgreSQL backup (a table an entry) refuses and leaves no archive', async function () {
+    await requireServer(this, 'postgres');
+    const db = await createTestDatabase('postgres');
+    try {
+      await loadChinook(db);
+      refused(await dbporter(['backup', '--database-url', db.url, '--backup-file', path.join(full, 'chinook.zip')], { cwd: dir }));
+    } finally {
+      await db.drop();
+    }
   });
 
   it('an import into a SQLite file on the full disk leaves the file as it was', async () => {

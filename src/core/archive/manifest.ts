@@ -18,6 +18,15 @@ export const MANIFEST_ENTRY = 'manifest.json';
 export const SQLITE_ENTRY = 'database.sqlite.gz';
 /** The schema and rows of a server database, in the dump format (NDJSON), gzipped. */
 export const DUMP_ENTRY = 'dump.ndjson.gz';
+/**
+ * PostgreSQL backups (kind `postgres-copy`): the dump header (metadata and schema, as the first line
+ * of an NDJSON dump holds them), then each table's rows in PostgreSQL's COPY text, gzipped, table n
+ * of the schema in tables/<n>.copy.gz (a number, since table names may hold any character).
+ */
+export const SCHEMA_ENTRY = 'schema.json';
+export function tableEntry(n: number): string {
+  return `tables/${n}.copy.gz`;
+}
 /** Files go under files/<n>/, n the folder's place in the manifest's fileRoots. */
 export const FILES_PREFIX = 'files/';
 
@@ -42,8 +51,12 @@ export const manifestSchema = z.object({
     /** Where it came from, password masked. */
     source: z.string(),
   }),
-  /** `sqlite-file` archives hold database.sqlite; `dump` archives hold dump.ndjson. */
-  kind: z.enum(['sqlite-file', 'dump', 'empty']),
+  /**
+   * `sqlite-file` archives hold database.sqlite; `dump` archives hold dump.ndjson (zip exports, MySQL
+   * backups, and PostgreSQL backups of earlier versions); `postgres-copy` archives hold
+   * schema.json and tables/<n>.copy.gz; `empty` ones no rows (a SQLite file that did not exist).
+   */
+  kind: z.enum(['sqlite-file', 'dump', 'postgres-copy', 'empty']),
   rowCounts: z.record(z.string(), z.number().int().nonnegative()),
   /**
    * The file folders, as configured (relative to the config file's folder): a backup's `files`, or

@@ -5,18 +5,20 @@ import * as readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { DbPorterError } from '../errors';
-import { headerSchema } from '../dump/format';
 import { rowObjectBuilder } from '../dump/rows';
-import type { DatabaseSchema } from '../schema/model';
+import type { DatabaseSchema, Row } from '../schema/model';
 import { SqliteAdapter } from '../engines/sqlite/adapter';
 import { ArchiveReader } from './reader';
 import { DUMP_ENTRY, SQLITE_ENTRY, type Manifest } from './manifest';
+import { archiveEvents, archiveHeader, holdsRows, parseArchiveHeader } from './contents';
 
 /**
  * A look inside a DB Porter zip archive (a backup, a snapshot or a zip export) without unpacking
  * it: its manifest, its schema, and the first rows of a table. The rows of a dump archive are read
- * as a stream from the gzipped NDJSON entry, line by line, and the reading stops after the rows
- * asked for, so a huge table costs no more memory than a small one. A SQLite backup holds the
+ * as a stream from the gzipped NDJSON entry, line by line (other tables' lines are skipped without
+ * parsing them); those of a PostgreSQL backup from the table's own entry, as archiveEvents gives
+ * them. The reading stops after the rows asked for, so a huge table costs no more memory than a
+ * small one. A SQLite backup holds the
  * database file itself: it is unzipped to a temporary file and opened like any SQLite database
  * (sql.js holds it in memory, as it does for every SQLite database DB Porter opens).
  */
@@ -30,13 +32,10 @@ export async function archiveManifest(file: string): Promise<Manifest> {
   }
 }
 
-/** The tables and columns the archive holds (from the dump's header, or the SQLite file itself). */
+/** The tables and columns the archive holds (from the dump header, or the SQLite file itself). */
 export async function archiveSchema(file: string): Promise<DatabaseSchema> {
   return withArchive(file, async (reader, manifest) => {
-    if (manifest.kind === 'dump') {
-      for await (const line of dumpLines(reader)) return parseDumpHeader(file, line).schema;
-      throw new DbPorterError('ARCHIVE_INVALID', `The dump in ${file} is empty.`);
-    }
+    if (holdsRows(manifest)) return (await archiveHeader(reader, manifest)).schema;
     if (manifest.kind === 'sqlite-file') return withSqliteFile(reader, (adapter) => adapter.introspect());
     return { engine: manifest.database.engine, tables: [] };
   });
@@ -64,7 +63,7 @@ export async function previewArchiveRows(file: string, table: string, limit = 10
       let first = true;
       for await (const line of dumpLines(reader)) {
         if (first) {
-          parseDumpHeader(file, line);
+          parseArchiveHeader(file, DUMP_ENTRY, line);
           first = false;
           continue;
         }
@@ -72,6 +71,18 @@ export async function previewArchiveRows(file: string, table: string, limit = 10
           preview.rows.push(parseRow(file, table, preview.rows.length + 1, line));
           if (preview.rows.length >= limit) break;
         } else if (preview.rows.length) break;
+      }
+    } else if (manifest.kind === 'postgres-copy') {
+      // Each table is an entry of its own: the others are passed over unread.
+      let toObject: ((row: Row) => Record<string, unknown>) | undefined;
+      for await (const event of archiveEvents(reader, manifest)) {
+        if (event.kind === 'header') toObject = tableOf(event.header.schema, table, file);
+        if (event.kind !== 'table' || event.table !== table) continue;
+        for await (const batch of event.batches()) {
+          for (const row of batch.slice(0, limit - preview.rows.length)) preview.rows.push(toObject!(row));
+          if (preview.rows.length >= limit) break;
+        }
+        break;
       }
     } else if (manifest.kind === 'sqlite-file') {
       await withSqliteFile(reader, async (adapter) => {
@@ -99,10 +110,11 @@ async function withArchive<T>(file: string, fn: (reader: ArchiveReader, manifest
   }
 }
 
-function parseDumpHeader(file: string, line: string) {
-  const parsed = headerSchema.safeParse(JSON.parse(line));
-  if (!parsed.success) throw new DbPorterError('ARCHIVE_INVALID', `The dump in ${file} has no DB Porter dump header.`);
-  return parsed.data;
+/** The row builder for a table of the archive's schema. */
+function tableOf(schema: DatabaseSchema, table: string, file: string): (row: Row) => Record<string, unknown> {
+  const def = schema.tables.find((t) => t.name === table);
+  if (!def) throw new DbPorterError('ARCHIVE_INVALID', `The schema in ${file} has no table "${table}", which its manifest lists.`);
+  return rowObjectBuilder(def);
 }
 
 function parseRow(file: string, table: string, n: number, line: string): Record<string, unknown> {

@@ -90,6 +90,12 @@ export class ArchiveReader {
     raw.on('data', (chunk: Buffer) => (compressed += chunk.length));
     raw.on('error', (err) => gunzip.destroy(err));
     gunzip.on('error', (err) => guard.destroy(err));
+    // A reader that stops early (destroys what it got) stops the reading of the entry, too.
+    guard.on('close', () => {
+      raw.unpipe(gunzip);
+      raw.destroy();
+      gunzip.destroy();
+    });
     return raw.pipe(gunzip).pipe(guard);
   }
 

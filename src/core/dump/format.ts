@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { schemaSchema } from '../schema/model';
+import { schemaSchema, type Row } from '../schema/model';
+import type { NativeFormat } from '../engines/adapter';
 
 /**
  * Dump format version 1 (see docs/dump-format.md). Three containers, one content:
@@ -52,6 +53,24 @@ export type DumpTrailer = z.infer<typeof trailerSchema>['trailer'];
 export type DumpEvent =
   | { kind: 'header'; header: DumpHeader }
   | { kind: 'rows'; table: string; rows: unknown[][] };
+
+/**
+ * A whole table's rows at once, as an archive that keeps each table apart gives them (a PostgreSQL
+ * backup): as rows of portable values for any engine, or, when they are stored in an engine's own
+ * bulk text, also as those bytes, which a target of that engine loads as they are. Each can be
+ * read once; nothing is read until then.
+ */
+export interface TableEvent {
+  kind: 'table';
+  table: string;
+  /** How many rows the archive says the table holds: reading them must find as many. */
+  rows: number;
+  batches(signal?: AbortSignal): AsyncIterable<Row[]>;
+  native?: { format: NativeFormat; bytes(): AsyncIterable<Buffer> };
+}
+
+/** What an import reads: a dump's events, or an archive's whole tables (../archive/contents.ts). */
+export type ImportEvent = DumpEvent | TableEvent;
 
 /** Picks a format from a file name; JSON unless the name says NDJSON. */
 export function formatFromPath(file: string): DumpFormat {

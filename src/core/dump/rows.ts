@@ -30,10 +30,18 @@ export class RowDecoder {
     }
     const columns = table.columns;
     const row = new Array(columns.length);
+    for (let i = 0; i < columns.length; i++) row[i] = obj[columns[i].name];
+    return this.check(row, rowNumber);
+  }
+
+  /** Checks (and normalises, in place) a row array whose values follow the table's columns. */
+  check(row: Row, rowNumber: number): Row {
+    const { table } = this;
+    const columns = table.columns;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i];
       try {
-        row[i] = portableValue(column, obj[column.name]);
+        row[i] = portableValue(column, row[i]);
       } catch (err) {
         if (!(err instanceof ValueProblem)) throw err;
         throw new DbPorterError('DUMP_INVALID', `Table "${table.name}", row ${rowNumber}, column "${column.name}" (${column.type}): ${err.message}.`);

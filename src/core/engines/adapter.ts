@@ -11,6 +11,12 @@ export interface Adapter {
   readonly engine: Engine;
   /** Where this adapter points, with no password in it: for messages and dump metadata. */
   readonly description: string;
+  /**
+   * The engine's own bulk text, where it has one that reads back exactly what it wrote: then
+   * Reader.nativeRows gives a table's rows in it and Writer.writeNativeRows takes them back, and
+   * backups store it (docs/backups.md).
+   */
+  readonly nativeFormat?: NativeFormat;
 
   /** Tables with columns, keys and indexes; system and internal tables left out. */
   introspect(): Promise<DatabaseSchema>;
@@ -51,7 +57,18 @@ export interface Reader {
    * (column name to portable value, in column order), each one as prefix + object + suffix.
    */
   jsonRows?(table: string, columns: Column[], framing: RowFraming, signal?: AbortSignal): AsyncIterable<EncodedRows>;
+  /**
+   * Optional, with Adapter.nativeFormat, for backups: every row of a table in the engine's own bulk
+   * text, the bytes as the server writes them, each piece with the number of rows it completes.
+   */
+  nativeRows?(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows>;
 }
+
+/**
+ * Rows in an engine's own bulk text, as a backup keeps them; the name is also the manifest's `kind`.
+ * postgres-copy: PostgreSQL's COPY text format, with the session settings the adapter reads with.
+ */
+export type NativeFormat = 'postgres-copy';
 
 export interface RowFraming {
   prefix: string;
@@ -98,6 +115,12 @@ export interface Writer {
    * keeps the existing row; `error` fails the whole unit.
    */
   writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount>;
+  /**
+   * Optional, with Adapter.nativeFormat, for restores: writes rows given in the engine's own bulk
+   * text (as Reader.nativeRows gave them, columns alike) as they are. Like writeRows with
+   * onConflict 'error': for tables that cannot hold colliding rows (created or emptied).
+   */
+  writeNativeRows?(table: string, columns: Column[], bytes: AsyncIterable<Buffer>, options: Omit<WriteOptions, 'onConflict'>): Promise<WriteCount>;
 }
 
 export interface WriteOptions {

@@ -1,10 +1,12 @@
-import type { Adapter } from './adapter';
+import type { Adapter, NativeFormat } from './adapter';
+import type { Column, Row } from '../schema/model';
 import { parseUrl } from '../url';
 import { SqliteAdapter } from './sqlite/adapter';
 import { PostgresAdapter } from './postgres/adapter';
 import { MysqlAdapter } from './mysql/adapter';
+import { copyTextRows } from './postgres/copy-rows';
 
-export type { Adapter, Reader, Writer, WriteCount, WriteOptions } from './adapter';
+export type { Adapter, NativeFormat, Reader, Writer, WriteCount, WriteOptions } from './adapter';
 
 /** Opens the adapter the URL's scheme names. `baseDir` anchors relative sqlite: paths. */
 export async function openAdapter(url: string, baseDir?: string): Promise<Adapter> {
@@ -26,5 +28,17 @@ export async function withAdapter<T>(url: string, fn: (adapter: Adapter) => Prom
     return await fn(adapter);
   } finally {
     await adapter.close();
+  }
+}
+
+/**
+ * Rows in an engine's own bulk text (as Reader.nativeRows gave them, in the order of `columns`) as
+ * batches of portable values, for any engine to write: how a PostgreSQL backup goes into MySQL or
+ * SQLite, or shows its rows. Text that does not parse is a plain error, for the caller to place.
+ */
+export function rowsFromNative(format: NativeFormat, columns: Column[], bytes: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncIterable<Row[]> {
+  switch (format) {
+    case 'postgres-copy':
+      return copyTextRows(bytes, columns, signal);
   }
 }

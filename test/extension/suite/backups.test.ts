@@ -117,7 +117,7 @@ describe('BACKUPS', () => {
   it('backs up and restores a PostgreSQL database', async function () {
     await hasServer(this);
     const backedUp = (await vscode.commands.executeCommand('dbporter.backupDatabase', { database: 'server' })) as BackedUp;
-    assert.equal(backedUp.manifest.kind, 'dump');
+    assert.equal(backedUp.manifest.kind, 'postgres-copy');
     assert.equal(Object.values(backedUp.manifest.rowCounts).reduce((n, r) => n + r, 0), 15607);
     await execute('server', `UPDATE artist SET name = 'Changed' WHERE artist_id = 1`);
     const [item] = await archivesOf('server');

@@ -8,13 +8,11 @@ import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, Writ
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
-import { CopyTextParser } from './copy-text';
+import { copyTextLines, copyTextRows } from './copy-rows';
 import { CopyJsonTranscoder } from './copy-json';
 import { whereSql, type RowFilter } from '../filter';
 import { base64ToBytes } from '../../values';
-import { fromCopyText, portableFromPostgres, postgresFromPortable, toCopyText } from './types';
-
-const BATCH_ROWS = 2000;
+import { portableFromPostgres, postgresFromPortable, toCopyText } from './types';
 
 export function quotePostgres(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -28,6 +26,7 @@ const ACTIONS: Record<string, ForeignKey['onDelete']> = { r: 'RESTRICT', c: 'CAS
 export class PostgresAdapter implements Adapter {
   readonly engine = 'postgres' as const;
   readonly transactionalDdl = true;
+  readonly nativeFormat = 'postgres-copy' as const;
   readonly description: string;
 
   private constructor(
@@ -180,6 +179,7 @@ export class PostgresAdapter implements Adapter {
         countRows: async (table) => Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${quotePostgres(table)}`))[0].n),
         rows: (table, columns, signal, where) => this.rows(table, columns, signal, where),
         jsonRows: (table, columns, framing, signal) => this.jsonRows(table, columns, framing, signal),
+        nativeRows: (table, columns, signal) => this.nativeRows(table, columns, signal),
       });
       await this.query('COMMIT');
       return result;
@@ -221,27 +221,23 @@ export class PostgresAdapter implements Adapter {
   }
 
   private async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
-    const converters = columns.map(fromCopyText);
     const stream = this.copyOut(table, columns, where);
-    const parser = new CopyTextParser();
-    let batch: Row[] = [];
+    try {
+      yield* copyTextRows(stream as AsyncIterable<Buffer>, columns, signal);
+    } catch (err) {
+      stream.destroy();
+      throw this.wrap(err);
+    }
+  }
+
+  /** A whole table as COPY text, straight from the server (no SELECT: COPY reads the table itself). */
+  private async *nativeRows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows> {
+    const stream = this.client.query(copyTo(`COPY ${quotePostgres(table)} (${columns.map((c) => quotePostgres(c.name)).join(', ')}) TO STDOUT`));
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        for (const fields of parser.push(chunk)) {
-          for (let i = 0; i < fields.length; i++) {
-            const f = fields[i];
-            if (f !== null) (fields as unknown[])[i] = converters[i](f);
-          }
-          batch.push(fields);
-        }
-        if (batch.length >= BATCH_ROWS) {
-          yield batch;
-          batch = [];
-          throwIfAborted(signal);
-        }
+        yield { bytes: chunk, rows: copyTextLines(chunk) };
+        throwIfAborted(signal);
       }
-      parser.finish();
-      if (batch.length) yield batch;
     } catch (err) {
       stream.destroy();
       throw this.wrap(err);
@@ -324,6 +320,10 @@ export class PostgresAdapter implements Adapter {
         written.add(table);
         return this.writeRows(table, columns, batches, options);
       },
+      writeNativeRows: (table, columns, bytes, options) => {
+        written.add(table);
+        return this.writeCopyText(table, columns, bytes, options);
+      },
       rows: (table, columns, where, signal) => this.rows(table, columns, signal, where),
       updateRows: async (table, columns, key, rows) => {
         const set = columns.filter((c) => !key.includes(c.name)).map((c) => `${quotePostgres(c.name)} = s.${quotePostgres(c.name)}`);
@@ -371,6 +371,26 @@ export class PostgresAdapter implements Adapter {
       });
     await this.query(`DROP TABLE ${into}`);
     return { rows, inserted: result.rowCount ?? 0 };
+  }
+
+  /** COPY text as nativeRows wrote it, piped into COPY FROM as it is: the server parses it, nothing here does. */
+  private async writeCopyText(table: string, columns: Column[], bytes: AsyncIterable<Buffer>, options: Omit<WriteOptions, 'onConflict'>): Promise<WriteCount> {
+    const copy = this.client.query(copyFrom(`COPY ${quotePostgres(table)} (${columns.map((c) => quotePostgres(c.name)).join(', ')}) FROM STDIN`));
+    let lines = 0;
+    const counted = async function* () {
+      for await (const chunk of bytes) {
+        throwIfAborted(options.signal);
+        lines += copyTextLines(chunk);
+        yield chunk;
+        options.onRows?.(lines);
+      }
+    };
+    try {
+      await pipeline(Readable.from(counted()), copy);
+    } catch (err) {
+      throw this.rowsError(table, err);
+    }
+    return { rows: copy.rowCount, inserted: copy.rowCount };
   }
 
   private rowsError(table: string, err: unknown): Error {
