@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { BackupResult } from '../../../src/core/backup';
 import type { BackupItem } from '../../../src/extension/backups/backups-tree';
 import type { TaskOutcome } from '../../../src/extension/tasks/run-task';
-import { api, workspace } from './helpers';
+import { api, hasServer, workspace } from './helpers';
 import { screenshot } from './screenshots';
 
 /** Opens a part of an archive with the command and returns the editor's document, parsed. */
@@ -73,6 +73,25 @@ describe('archives in editors', () => {
     const schema = await open({ file: zip, part: 'schema' });
     assert.equal(schema.json.engine, 'sqlite');
     assert.equal(schema.json.tables.length, 11);
+  });
+
+  it('opens a PostgreSQL backup (rows in COPY text) the same way', async function () {
+    await hasServer(this);
+    const made = (await vscode.commands.executeCommand('dbporter.backupDatabase', { database: 'server', destination: path.join(workspace(), 'archives', 'server-backup.zip') })) as BackupResult;
+    try {
+      assert.equal((await open({ file: made.file, part: 'manifest' })).json.kind, 'postgres-copy');
+      const schema = await open({ file: made.file, part: 'schema' });
+      assert.equal(schema.json.engine, 'postgres');
+      assert.equal(schema.json.tables.length, 11);
+      const tracks = await open({ file: made.file, part: 'table', table: 'track', rows: 2 });
+      assert.equal(tracks.json.rowsInArchive, 3503);
+      assert.deepEqual(tracks.json.rows.map((r: { name: string; unit_price: string }) => [r.name, r.unit_price]), [
+        ['For Those About To Rock (We Salute You)', '0.99'],
+        ['Balls to the Wall', '0.99'],
+      ]);
+    } finally {
+      fs.rmSync(made.file);
+    }
   });
 
   it('"Open Manifest" on a BACKUPS item opens its manifest; the explorer offers Open Archive on .zip files', async () => {
