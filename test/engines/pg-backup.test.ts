@@ -273,3 +273,44 @@ describe('PostgreSQL backups in COPY text', function () {
     });
   });
 });
+
+describe('a PostgreSQL COPY TO stopped half way', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let dir: string;
+
+  before(async function () {
+    await requireServer(this, 'postgres');
+    db = await createTestDatabase('postgres');
+    await execSql(db, `CREATE TABLE big (id integer PRIMARY KEY, pad text); INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 300000) g`);
+    dir = tempDir();
+  });
+  after(async () => {
+    await db?.drop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Left inside the COPY, the connection would make the read's ROLLBACK (and all after it) wait forever.
+  it('leaves the connection free for the next statement', async () => {
+    await withAdapter(db.url, async (adapter) => {
+      const [table] = (await adapter.introspect()).tables;
+      await assert.rejects(
+        adapter.read(async (reader) => {
+          for await (const piece of reader.nativeRows!(table.name, table.columns)) throw new Error(`the disk is full after ${piece.rows} rows`);
+        }),
+        /the disk is full/,
+      );
+      await adapter.read(async (reader) => {
+        for await (const batch of reader.rows(table.name, table.columns)) if (batch.length) break;
+      });
+      assert.equal(await adapter.read((reader) => reader.countRows('big')), 300000);
+    });
+  });
+
+  it('a backup cancelled in the middle of a table stops and leaves no archive', async () => {
+    const controller = new AbortController();
+    const target = named(db, dir);
+    await assert.rejects(backupDatabase(target, { signal: controller.signal, onProgress: (p) => p.rowsDone > 0 && controller.abort() }), errorCode('CANCELLED'));
+    assert.deepEqual(fs.existsSync(target.backupDir) ? fs.readdirSync(target.backupDir) : [], []);
+  });
+});

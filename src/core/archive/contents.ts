@@ -70,8 +70,13 @@ export async function writeNativeRows(adapter: Adapter, archive: ArchiveWriter, 
   });
 }
 
-/** Waits for 'drain' when the entry's buffer is full, so that the database is read no faster than the archive is written. */
+/**
+ * Waits for 'drain' when the entry's buffer is full, so that the database is read no faster than
+ * the archive is written. An entry the archive gave up on (a full disk) has been destroyed with the
+ * reason: writing to it would wait for a 'drain' that never comes, so the reason is thrown instead.
+ */
 async function write(out: Writable, chunk: Buffer): Promise<void> {
+  if (out.destroyed) throw out.errored ?? new Error('the archive stopped taking data');
   if (!out.write(chunk)) await once(out, 'drain');
 }
 

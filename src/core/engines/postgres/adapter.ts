@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
@@ -189,10 +190,50 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  private copyOut(table: string, columns: Column[], where?: RowFilter) {
+  private copyOut(table: string, columns: Column[], where?: RowFilter): AsyncIterable<Buffer> {
     // COPY takes no parameters: filter values go in as escaped literals.
     const filter = whereSql(where, quotePostgres, (column, v) => this.literal(column, v));
-    return this.client.query(copyTo(`COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}${filter}) TO STDOUT`));
+    return this.copyOutChunks(`COPY (SELECT ${columns.map((c) => quotePostgres(c.name)).join(', ')} FROM ${quotePostgres(table)}${filter}) TO STDOUT`);
+  }
+
+  /**
+   * What a COPY TO writes, chunk by chunk. A reader that stops before the end (an error such as a
+   * full disk, cancellation, enough rows) must not leave the connection inside the COPY, where the
+   * next statement (the ROLLBACK) would wait forever: the server is asked to cancel the COPY, and
+   * what it still sends is read and dropped until it ends.
+   */
+  private async *copyOutChunks(sql: string): AsyncIterable<Buffer> {
+    const stream = this.client.query(copyTo(sql));
+    let ended = false;
+    try {
+      for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+      ended = true;
+    } finally {
+      if (!ended && !stream.destroyed) {
+        stream.on('error', () => undefined);
+        stream.resume();
+        this.cancel();
+      }
+    }
+  }
+
+  /**
+   * Asks the server to cancel the statement running on this connection: the protocol's
+   * CancelRequest (16 bytes: length, code 80877102, the backend's process id and secret key) on a
+   * connection of its own. Best effort: should it not get through, the COPY just runs to its end.
+   */
+  private cancel(): void {
+    const { processID, secretKey } = this.client as unknown as { processID: number; secretKey: number };
+    const request = Buffer.alloc(16);
+    request.writeInt32BE(16, 0);
+    request.writeInt32BE(80877102, 4);
+    request.writeInt32BE(processID, 8);
+    request.writeInt32BE(secretKey, 12);
+    const host = this.location.host;
+    const port = this.location.port ?? 5432;
+    const socket = host.startsWith('/') ? net.connect(`${host}/.s.PGSQL.${port}`) : net.connect(port, host);
+    socket.on('error', () => undefined);
+    socket.end(request);
   }
 
   /** A portable value as a SQL literal the server coerces to the column's type. */
@@ -205,41 +246,36 @@ export class PostgresAdapter implements Adapter {
   }
 
   private async *jsonRows(table: string, columns: Column[], framing: RowFraming, signal?: AbortSignal): AsyncIterable<EncodedRows> {
-    const stream = this.copyOut(table, columns);
     const transcoder = new CopyJsonTranscoder(columns, framing);
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of this.copyOut(table, columns)) {
         const encoded = transcoder.push(chunk);
         if (encoded.rows) yield encoded;
         throwIfAborted(signal);
       }
       transcoder.finish();
     } catch (err) {
-      stream.destroy();
       throw this.wrap(err);
     }
   }
 
   private async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
-    const stream = this.copyOut(table, columns, where);
     try {
-      yield* copyTextRows(stream as AsyncIterable<Buffer>, columns, signal);
+      yield* copyTextRows(this.copyOut(table, columns, where), columns, signal);
     } catch (err) {
-      stream.destroy();
       throw this.wrap(err);
     }
   }
 
   /** A whole table as COPY text, straight from the server (no SELECT: COPY reads the table itself). */
   private async *nativeRows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows> {
-    const stream = this.client.query(copyTo(`COPY ${quotePostgres(table)} (${columns.map((c) => quotePostgres(c.name)).join(', ')}) TO STDOUT`));
+    const sql = `COPY ${quotePostgres(table)} (${columns.map((c) => quotePostgres(c.name)).join(', ')}) TO STDOUT`;
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of this.copyOutChunks(sql)) {
         yield { bytes: chunk, rows: copyTextLines(chunk) };
         throwIfAborted(signal);
       }
     } catch (err) {
-      stream.destroy();
       throw this.wrap(err);
     }
   }
