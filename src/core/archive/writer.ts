@@ -37,7 +37,9 @@ export class ArchiveWriter {
 
   /** Like stream(), but what is written is gzipped on the way and the entry stored as it is. */
   gzipStream(name: string): Writable {
-    const gzip = zlib.createGzip({ level: 1 });
+    // Pieces of 256 KiB rather than zlib's 16: a 200 MB entry then costs 800 callbacks and writes,
+    // not 12,000 (a PostgreSQL backup of a million rows took 0.5 s less, of 4).
+    const gzip = zlib.createGzip({ level: 1, chunkSize: 256 * 1024 });
     this.zip.file(name, this.hashed(name, gzip), { binary: true, createFolders: false, compression: 'STORE' });
     this.sinks.push(gzip);
     return gzip;
