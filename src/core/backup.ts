@@ -125,7 +125,7 @@ export async function backupDatabase(db: ResolvedDatabase, options: BackupOption
         db.url,
         async (adapter) => {
           if (adapter.nativeFormat) {
-            // The rows as the server writes them (PostgreSQL's COPY text), a table an entry.
+            // The rows as the server writes them (PostgreSQL's COPY text, MySQL's LOAD DATA text), a table an entry.
             kind = adapter.nativeFormat;
             rowCounts = await writeNativeRows(adapter, archive, declareFiles, options);
             return;

@@ -72,7 +72,7 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
       assert.match(path.basename(archive), /^\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.zip$/);
       const manifest = await verifyBackup(archive);
       assert.equal(manifest.database.engine, engine);
-      assert.equal(manifest.kind, engine === 'sqlite' ? 'sqlite-file' : engine === 'postgres' ? 'postgres-copy' : 'dump');
+      assert.equal(manifest.kind, engine === 'sqlite' ? 'sqlite-file' : engine === 'postgres' ? 'postgres-copy' : 'mysql-tsv');
       assert.equal(Object.values(manifest.rowCounts).reduce((n, r) => n + r, 0), 15607);
       assert.deepEqual(Object.keys(manifest.entries).filter((e) => e.startsWith('files/')).sort(), ['files/0/covers/1.bin', 'files/0/readme.txt']);
       assert.ok(!JSON.stringify(manifest).includes('password'), 'no secret in the manifest');

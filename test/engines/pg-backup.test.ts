@@ -103,7 +103,7 @@ async function dumpKindBackup(db: ResolvedDatabase, file: string): Promise<void>
 async function withTableText(archive: string, out: string, table: string, change: (text: string) => string): Promise<void> {
   const zip = await JSZip.loadAsync(fs.readFileSync(archive));
   const header = JSON.parse(await zip.file(SCHEMA_ENTRY)!.async('string'));
-  const entry = tableEntry(header.schema.tables.findIndex((t: { name: string }) => t.name === table));
+  const entry = tableEntry(header.schema.tables.findIndex((t: { name: string }) => t.name === table), 'postgres-copy');
   const text = zlib.gunzipSync(await zip.file(entry)!.async('nodebuffer')).toString('utf8');
   const bytes = zlib.gzipSync(Buffer.from(change(text)));
   const manifest = JSON.parse(await zip.file('manifest.json')!.async('string')) as Manifest;
@@ -142,11 +142,11 @@ describe('PostgreSQL backups in COPY text', function () {
     assert.equal(manifest.kind, 'postgres-copy');
     const tables = (await archiveSchema(archive)).tables.map((t) => t.name);
     assert.equal(tables.length, 15);
-    assert.deepEqual(Object.keys(manifest.entries).sort(), [SCHEMA_ENTRY, ...tables.map((_, n) => tableEntry(n))].sort());
+    assert.deepEqual(Object.keys(manifest.entries).sort(), [SCHEMA_ENTRY, ...tables.map((_, n) => tableEntry(n, 'postgres-copy'))].sort());
     assert.equal(manifest.rowCounts[MIXED], MIXED_ROWS.length);
     assert.equal(manifest.rowCounts.empty_one, 0);
     const zip = await JSZip.loadAsync(fs.readFileSync(archive));
-    const text = zlib.gunzipSync(await zip.file(tableEntry(tables.indexOf('counter')))!.async('nodebuffer')).toString();
+    const text = zlib.gunzipSync(await zip.file(tableEntry(tables.indexOf('counter'), 'postgres-copy'))!.async('nodebuffer')).toString();
     assert.equal(text, '1\ta\n2\tb\n3\tc\n', 'the server\'s own COPY text');
   });
 
@@ -217,7 +217,7 @@ describe('PostgreSQL backups in COPY text', function () {
 
     it('an entry that does not match its checksum', async () => {
       const zip = await JSZip.loadAsync(fs.readFileSync(archive));
-      const entry = tableEntry(3);
+      const entry = tableEntry(3, 'postgres-copy');
       const bytes = await zip.file(entry)!.async('nodebuffer');
       bytes[Math.floor(bytes.length / 2)] ^= 0xff;
       zip.file(entry, bytes);

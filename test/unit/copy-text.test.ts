@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CopyTextParser, escapeField, unescapeField } from '../../src/core/engines/postgres/copy-text';
-import { copyTextLines } from '../../src/core/engines/postgres/copy-rows';
+import { lineCount } from '../../src/core/engines/tab-lines';
 import { rowsFromNative } from '../../src/core/engines';
 import type { Column, Row } from '../../src/core/schema/model';
 
@@ -54,7 +54,7 @@ describe('PostgreSQL COPY text format', () => {
       [1, null, -1.5, null, null, ''],
     ];
     for (let cut = 0; cut <= text.length; cut += 7) assert.deepEqual(await allRows(columns, [text.subarray(0, cut), text.subarray(cut)]), expected);
-    assert.equal(copyTextLines(text), 2);
+    assert.equal(lineCount(text), 2);
   });
 
   it('refuses a row with more or fewer fields than columns, and text cut inside a row', async () => {

@@ -14,25 +14,26 @@ import { rowCountsOf, selectTables } from '../tables';
 import { DbPorterError, errorMessage, throwIfAborted } from '../errors';
 import type { ArchiveReader } from './reader';
 import type { ArchiveWriter } from './writer';
-import { DUMP_ENTRY, SCHEMA_ENTRY, tableEntry, type Manifest } from './manifest';
+import { DUMP_ENTRY, SCHEMA_ENTRY, isNativeKind, tableEntry, type Manifest, type NativeKind } from './manifest';
 
 /**
  * The rows of a server backup, whatever its kind, and the one way to read them back:
  *
- * dump           dump.ndjson.gz, a dump in the NDJSON format (MySQL backups, zip exports, and
- *                PostgreSQL backups of earlier versions)
+ * dump           dump.ndjson.gz, a dump in the NDJSON format (zip exports, and server backups of
+ *                earlier versions)
  * postgres-copy  schema.json, the dump header; then tables/<n>.copy.gz, table n's rows as the
  *                server's COPY TO wrote them, gzipped
+ * mysql-tsv      schema.json; then tables/<n>.tsv.gz, table n's rows as LOAD DATA text, gzipped
  *
- * archiveEvents reads either as import events (the header, then rows), so that restoring, looking
- * inside and any other reader see one thing. The core never parses COPY text: a PostgreSQL target
- * takes the bytes as they are (Writer.writeNativeRows), other readers get rows from the engine's
- * rowsFromNative.
+ * archiveEvents reads any of them as import events (the header, then rows), so that restoring,
+ * looking inside and any other reader see one thing. The core never parses an engine's text: a
+ * target of the same engine takes the bytes as they are (Writer.writeNativeRows), other readers
+ * get rows from the engine's rowsFromNative.
  */
 
 /** Whether an archive of this kind holds a dump header and rows (not a SQLite file, not nothing). */
 export function holdsRows(manifest: Manifest): boolean {
-  return manifest.kind === 'dump' || manifest.kind === 'postgres-copy';
+  return manifest.kind === 'dump' || isNativeKind(manifest.kind);
 }
 
 /**
@@ -45,7 +46,9 @@ export async function writeNativeRows(adapter: Adapter, archive: ArchiveWriter, 
   // Parents first, as in a dump: a target that checks foreign keys as rows arrive takes them in this order.
   const tables = selectTables(await adapter.introspect(), undefined, adapter.description);
   const schemaEntry = archive.stream(SCHEMA_ENTRY);
-  const entries = tables.map((_, n) => archive.gzipStream(tableEntry(n)));
+  const format = adapter.nativeFormat;
+  if (!format) throw new Error(`${adapter.description} has no native rows to back up`);
+  const entries = tables.map((_, n) => archive.gzipStream(tableEntry(n, format)));
   declareMore();
   archive.start();
   return adapter.read(async (reader) => {
@@ -82,7 +85,7 @@ async function write(out: Writable, chunk: Buffer): Promise<void> {
 
 /** The dump header of an archive that holds rows (see holdsRows): metadata and schema. */
 export async function archiveHeader(reader: ArchiveReader, manifest: Manifest): Promise<DumpHeader> {
-  if (manifest.kind === 'postgres-copy') return readSchemaEntry(reader, manifest);
+  if (isNativeKind(manifest.kind)) return readSchemaEntry(reader, manifest);
   // A dump's first line: read only that far.
   const input = await reader.openGzipEntry(DUMP_ENTRY);
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
@@ -106,12 +109,13 @@ export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest):
     yield* readDump(await reader.openGzipEntry(DUMP_ENTRY), 'ndjson');
     return;
   }
-  if (manifest.kind !== 'postgres-copy') throw new DbPorterError('ARCHIVE_INVALID', `${reader.file} holds no rows (it is a "${manifest.kind}" archive).`);
-  const format = manifest.kind;
+  const kind = manifest.kind;
+  if (!isNativeKind(kind)) throw new DbPorterError('ARCHIVE_INVALID', `${reader.file} holds no rows (it is a "${kind}" archive).`);
+  const format: NativeKind = kind;
   const header = await readSchemaEntry(reader, manifest);
   yield { kind: 'header', header };
   for (const [n, table] of header.schema.tables.entries()) {
-    const entry = tableEntry(n);
+    const entry = tableEntry(n, format);
     const damaged = (err: unknown) =>
       err instanceof DbPorterError && err.code !== 'DUMP_INVALID'
         ? err
@@ -168,7 +172,8 @@ async function readSchemaEntry(reader: ArchiveReader, manifest: Manifest): Promi
   const listed = Object.keys(manifest.rowCounts);
   agree(names.length !== listed.length || new Set(names).size !== names.length ? `its tables (${names.join(', ') || 'none'}) are not the manifest's (${listed.join(', ') || 'none'})` : undefined);
   names.forEach((name, n) => {
-    agree(manifest.entries[tableEntry(n)] ? undefined : `table "${name}" has no entry ${tableEntry(n)}`);
+    const entry = tableEntry(n, manifest.kind as NativeKind);
+    agree(manifest.entries[entry] ? undefined : `table "${name}" has no entry ${entry}`);
     const rows = header.metadata.rowCounts[name];
     agree(rows === manifest.rowCounts[name] ? undefined : `table "${name}" has ${rows} rows, the manifest says ${manifest.rowCounts[name]}`);
   });

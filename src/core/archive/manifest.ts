@@ -19,13 +19,19 @@ export const SQLITE_ENTRY = 'database.sqlite.gz';
 /** The schema and rows of a server database, in the dump format (NDJSON), gzipped. */
 export const DUMP_ENTRY = 'dump.ndjson.gz';
 /**
- * PostgreSQL backups (kind `postgres-copy`): the dump header (metadata and schema, as the first line
- * of an NDJSON dump holds them), then each table's rows in PostgreSQL's COPY text, gzipped, table n
- * of the schema in tables/<n>.copy.gz (a number, since table names may hold any character).
+ * Server backups in the engine's own bulk text (kinds `postgres-copy`, `mysql-tsv`): the dump header
+ * (metadata and schema, as the first line of an NDJSON dump holds them), then each table's rows in
+ * PostgreSQL's COPY text or MySQL's LOAD DATA text, gzipped, table n of the schema in
+ * tables/<n>.copy.gz or tables/<n>.tsv.gz (a number, since table names may hold any character).
  */
 export const SCHEMA_ENTRY = 'schema.json';
-export function tableEntry(n: number): string {
-  return `tables/${n}.copy.gz`;
+export const NATIVE_KINDS = ['postgres-copy', 'mysql-tsv'] as const;
+export type NativeKind = (typeof NATIVE_KINDS)[number];
+export function isNativeKind(kind: string): kind is NativeKind {
+  return (NATIVE_KINDS as readonly string[]).includes(kind);
+}
+export function tableEntry(n: number, kind: NativeKind): string {
+  return `tables/${n}.${kind === 'mysql-tsv' ? 'tsv' : 'copy'}.gz`;
 }
 /** Files go under files/<n>/, n the folder's place in the manifest's fileRoots. */
 export const FILES_PREFIX = 'files/';
@@ -52,11 +58,11 @@ export const manifestSchema = z.object({
     source: z.string(),
   }),
   /**
-   * `sqlite-file` archives hold database.sqlite; `dump` archives hold dump.ndjson (zip exports, MySQL
-   * backups, and PostgreSQL backups of earlier versions); `postgres-copy` archives hold
-   * schema.json and tables/<n>.copy.gz; `empty` ones no rows (a SQLite file that did not exist).
+   * `sqlite-file` archives hold database.sqlite; `dump` archives hold dump.ndjson (zip exports, and
+   * server backups of earlier versions); `postgres-copy` and `mysql-tsv` archives hold schema.json
+   * and a table an entry under tables/; `empty` ones no rows (a SQLite file that did not exist).
    */
-  kind: z.enum(['sqlite-file', 'dump', 'postgres-copy', 'empty']),
+  kind: z.enum(['sqlite-file', 'dump', ...NATIVE_KINDS, 'empty']),
   rowCounts: z.record(z.string(), z.number().int().nonnegative()),
   /**
    * The file folders, as configured (relative to the config file's folder): a backup's `files`, or

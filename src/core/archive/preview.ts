@@ -9,7 +9,7 @@ import { rowObjectBuilder } from '../dump/rows';
 import type { DatabaseSchema, Row } from '../schema/model';
 import { SqliteAdapter } from '../engines/sqlite/adapter';
 import { ArchiveReader } from './reader';
-import { DUMP_ENTRY, SQLITE_ENTRY, type Manifest } from './manifest';
+import { DUMP_ENTRY, SQLITE_ENTRY, isNativeKind, type Manifest } from './manifest';
 import { archiveEvents, archiveHeader, holdsRows, parseArchiveHeader } from './contents';
 
 /**
@@ -72,7 +72,7 @@ export async function previewArchiveRows(file: string, table: string, limit = 10
           if (preview.rows.length >= limit) break;
         } else if (preview.rows.length) break;
       }
-    } else if (manifest.kind === 'postgres-copy') {
+    } else if (isNativeKind(manifest.kind)) {
       // Each table is an entry of its own: the others are passed over unread.
       let toObject: ((row: Row) => Record<string, unknown>) | undefined;
       for await (const event of archiveEvents(reader, manifest)) {

@@ -67,8 +67,9 @@ export interface Reader {
 /**
  * Rows in an engine's own bulk text, as a backup keeps them; the name is also the manifest's `kind`.
  * postgres-copy: PostgreSQL's COPY text format, with the session settings the adapter reads with.
+ * mysql-tsv: the text MySQL's LOAD DATA reads, as the adapter writes it (mysql/tsv.ts).
  */
-export type NativeFormat = 'postgres-copy';
+export type NativeFormat = 'postgres-copy' | 'mysql-tsv';
 
 export interface RowFraming {
   prefix: string;

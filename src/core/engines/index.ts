@@ -5,6 +5,7 @@ import { SqliteAdapter } from './sqlite/adapter';
 import { PostgresAdapter } from './postgres/adapter';
 import { MysqlAdapter } from './mysql/adapter';
 import { copyTextRows } from './postgres/copy-rows';
+import { tsvRows } from './mysql/tsv';
 
 export type { Adapter, NativeFormat, Reader, Writer, WriteCount, WriteOptions } from './adapter';
 
@@ -33,12 +34,14 @@ export async function withAdapter<T>(url: string, fn: (adapter: Adapter) => Prom
 
 /**
  * Rows in an engine's own bulk text (as Reader.nativeRows gave them, in the order of `columns`) as
- * batches of portable values, for any engine to write: how a PostgreSQL backup goes into MySQL or
- * SQLite, or shows its rows. Text that does not parse is a plain error, for the caller to place.
+ * batches of portable values, for any engine to write: how a server backup goes into another
+ * engine, or shows its rows. Text that does not parse is a plain error, for the caller to place.
  */
 export function rowsFromNative(format: NativeFormat, columns: Column[], bytes: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncIterable<Row[]> {
   switch (format) {
     case 'postgres-copy':
       return copyTextRows(bytes, columns, signal);
+    case 'mysql-tsv':
+      return tsvRows(bytes, columns, signal);
   }
 }

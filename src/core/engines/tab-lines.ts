@@ -38,3 +38,10 @@ export async function* tabLines(
     options.onRows?.(count.rows);
   }
 }
+
+/** Rows in a piece of such text: its newlines (a newline inside a value is written as \n). */
+export function lineCount(chunk: Buffer): number {
+  let n = 0;
+  for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) n++;
+  return n;
+}

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { batchOf } from '../../batches';
-import { tabLines } from '../tab-lines';
-import type { Adapter, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
+import { lineCount, tabLines } from '../tab-lines';
+import { tsvField, tsvRows } from './tsv';
+import type { Adapter, EncodedRows, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, isDbPorterError, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
@@ -22,6 +23,7 @@ type Raw = Record<string, string | number | null>;
 export class MysqlAdapter implements Adapter {
   readonly engine = 'mysql' as const;
   readonly transactionalDdl = false;
+  readonly nativeFormat = 'mysql-tsv' as const;
   readonly description: string;
   /** Whether leftovers of killed restores were looked for already (once per connection is enough). */
   private swept = false;
@@ -196,12 +198,23 @@ export class MysqlAdapter implements Adapter {
       const result = await fn({
         countRows: async (table) => Number((await this.run(`SELECT COUNT(*) AS n FROM ${quoteMysql(table)}`))[0].n),
         rows: (table, columns, signal, where) => this.rows(table, columns, signal, where),
+        nativeRows: (table, columns, signal) => this.nativeRows(table, columns, signal),
       });
       await this.run('COMMIT');
       return result;
     } catch (err) {
       await this.run('ROLLBACK').catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** A table's rows as LOAD DATA text (tsv.ts), a batch a piece: what MySQL backups keep. */
+  private async *nativeRows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows> {
+    const count = { rows: 0 };
+    let before = 0;
+    for await (const text of tabLines(this.rows(table, columns, signal), columns.map(tsvField), count, { signal })) {
+      yield { bytes: Buffer.from(text, 'utf8'), rows: count.rows - before };
+      before = count.rows;
     }
   }
 
@@ -370,6 +383,12 @@ class MysqlWriteUnit {
         this.written.add(table);
         return this.writeRows(table, columns, batches, options);
       },
+      writeNativeRows: async (table, columns, bytes, options) => {
+        await this.begin();
+        this.written.add(table);
+        if (this.db.localInfile) return this.loadNative(table, columns, bytes, options);
+        return this.insertRows(table, columns, tsvRows(bytes, columns, options.signal), { ...options, onConflict: 'error' });
+      },
       rows: (table, columns, where, signal) => this.db.rows(table, columns, signal, where),
       updateRows: async (table, columns, key, rows) => {
         const set = columns.filter((c) => !key.includes(c.name)).map((c) => `t.${quoteMysql(c.name)} = s.${quoteMysql(c.name)}`);
@@ -405,19 +424,41 @@ class MysqlWriteUnit {
    * the unit, as an INSERT would have. A server that refuses LOCAL gets INSERTs from then on.
    */
   private async loadData(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
+    const count = { rows: 0 };
+    // Each piece of the file travels as one packet: kept well under max_allowed_packet.
+    const lines = tabLines(batches, columns.map(tsvField), count, { ...options, pieceChars: INFILE_PIECE });
+    return this.loadText(table, columns, lines, count, () => this.insertRows(table, columns, batches, options));
+  }
+
+  /** The text of a MySQL backup (tsv.ts), as it is; INSERTs of its rows where LOCAL is refused. */
+  private async loadNative(table: string, columns: Column[], bytes: AsyncIterable<Buffer>, options: Omit<WriteOptions, 'onConflict'>): Promise<WriteCount> {
+    const count = { rows: 0 };
+    const pieces = async function* () {
+      for await (const chunk of bytes) {
+        throwIfAborted(options.signal);
+        count.rows += lineCount(chunk);
+        options.onRows?.(count.rows);
+        yield chunk;
+      }
+    };
+    return this.loadText(table, columns, pieces(), count, () => this.insertRows(table, columns, tsvRows(bytes, columns, options.signal), { ...options, onConflict: 'error' }));
+  }
+
+  /**
+   * LOAD DATA LOCAL INFILE of `text`, tsv.ts's format, whose rows `count` counts as they go; a
+   * server that refuses LOCAL before the first byte gets `fallback` (INSERTs), and from then on.
+   */
+  private async loadText(table: string, columns: Column[], text: AsyncIterable<string | Buffer>, count: { rows: number }, fallback: () => Promise<WriteCount>): Promise<WriteCount> {
     const targets = columns.map((c, i) => (c.type === 'bytes' ? `@v${i}` : quoteMysql(c.name)));
     const sets = columns.flatMap((c, i) => (c.type === 'bytes' ? [`${quoteMysql(c.name)} = UNHEX(@v${i})`] : []));
     const sql =
       `LOAD DATA LOCAL INFILE 'dbporter-rows.tsv' INTO TABLE ${quoteMysql(table)} CHARACTER SET utf8mb4 ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`;
-    const count = { rows: 0 };
     let started = false;
-    // Each piece of the file travels as one packet: kept well under max_allowed_packet.
-    const lines = tabLines(batches, columns.map(tsvField), count, { ...options, pieceChars: INFILE_PIECE });
     const source = Readable.from(
       (async function* () {
         started = true;
-        yield* lines;
+        yield* text;
       })(),
       { objectMode: false },
     );
@@ -428,7 +469,7 @@ class MysqlWriteUnit {
       const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
       if (!started && (code === 'ER_NOT_ALLOWED_COMMAND' || code === 'ER_CLIENT_LOCAL_FILES_DISABLED' || code === 'ER_LOAD_INFILE_CAPABILITY_DISABLED')) {
         this.db.localInfile = false;
-        return this.insertRows(table, columns, batches, options);
+        return fallback();
       }
       throw err instanceof DbPorterError ? err : rowsError(table, err);
     }
@@ -527,18 +568,6 @@ class MysqlWriteUnit {
     }
   }
 }
-
-/** One value as a LOAD DATA field: tabs, newlines and backslashes escaped; bytes as hex (UNHEX'd by the statement). */
-function tsvField(column: Column): (v: unknown) => string {
-  const convert = toMysql(column);
-  if (column.type === 'bytes') return (v) => (convert(v) as Buffer).toString('hex');
-  return (v) => {
-    const text = String(convert(v));
-    return /[\\\t\n\r\0]/.test(text) ? text.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]) : text;
-  };
-}
-
-const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 function rowsError(table: string, err: unknown): DbPorterError {
   const cause = (err as { cause?: { code?: string } }).cause ?? err;

@@ -71,7 +71,8 @@ export function portableFromMysql(dataType: string, columnType: string, jsonChec
  * those get the widest type an index takes (3072 bytes, 768 utf8mb4 characters).
  */
 export function mysqlFromPortable(column: Column, keyed: boolean): string {
-  if (column.native?.engine === 'mysql') return column.native.type;
+  // MariaDB's JSON is LONGTEXT with a json_valid CHECK: its native type alone would lose the check.
+  if (column.native?.engine === 'mysql' && column.type !== 'json') return column.native.type;
   switch (column.type) {
     case 'boolean':
       return 'TINYINT(1)';

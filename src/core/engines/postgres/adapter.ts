@@ -4,12 +4,12 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { batchOf } from '../../batches';
-import { tabLines } from '../tab-lines';
+import { lineCount, tabLines } from '../tab-lines';
 import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
-import { copyTextLines, copyTextRows } from './copy-rows';
+import { copyTextRows } from './copy-rows';
 import { CopyJsonTranscoder } from './copy-json';
 import { whereSql, type RowFilter } from '../filter';
 import { base64ToBytes } from '../../values';
@@ -272,7 +272,7 @@ export class PostgresAdapter implements Adapter {
     const sql = `COPY ${quotePostgres(table)} (${columns.map((c) => quotePostgres(c.name)).join(', ')}) TO STDOUT`;
     try {
       for await (const chunk of this.copyOutChunks(sql)) {
-        yield { bytes: chunk, rows: copyTextLines(chunk) };
+        yield { bytes: chunk, rows: lineCount(chunk) };
         throwIfAborted(signal);
       }
     } catch (err) {
@@ -416,7 +416,7 @@ export class PostgresAdapter implements Adapter {
     const counted = async function* () {
       for await (const chunk of bytes) {
         throwIfAborted(options.signal);
-        lines += copyTextLines(chunk);
+        lines += lineCount(chunk);
         yield chunk;
         options.onRows?.(lines);
       }

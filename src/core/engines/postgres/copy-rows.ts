@@ -35,10 +35,3 @@ export async function* copyTextRows(chunks: AsyncIterable<Buffer>, columns: Colu
   parser.finish();
   if (batch.length) yield batch;
 }
-
-/** Rows in a piece of COPY text: its newlines, since a newline inside a value is written as \n. */
-export function copyTextLines(chunk: Buffer): number {
-  let n = 0;
-  for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) n++;
-  return n;
-}
