@@ -2,12 +2,12 @@ import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { batchOf } from '../../batches';
 import { lineCount, tabLines } from '../tab-lines';
-import { tsvField, tsvRows } from './tsv';
+import { rawTsvField, tsvField, tsvRows } from './tsv';
 import type { Adapter, EncodedRows, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, isDbPorterError, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
-import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql } from './types';
+import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql, type MysqlRaw } from './types';
 import { whereSql, type RowFilter } from '../filter';
 import { quoteMysql } from './quote';
 import { replaceThroughShadow, sweepLeftovers, withScriptLock } from './shadow';
@@ -208,11 +208,14 @@ export class MysqlAdapter implements Adapter {
     }
   }
 
-  /** A table's rows as LOAD DATA text (tsv.ts), a batch a piece: what MySQL backups keep. */
+  /**
+   * A table's rows as LOAD DATA text (tsv.ts), a batch a piece: what MySQL backups keep. Written
+   * from the values as mysql2 gives them, without the round trip through portable values.
+   */
   private async *nativeRows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows> {
     const count = { rows: 0 };
     let before = 0;
-    for await (const text of tabLines(this.rows(table, columns, signal), columns.map(tsvField), count, { signal })) {
+    for await (const text of tabLines(this.rawRows(table, columns, signal), columns.map(rawTsvField), count, { signal })) {
       yield { bytes: Buffer.from(text, 'utf8'), rows: count.rows - before };
       before = count.rows;
     }
@@ -220,17 +223,26 @@ export class MysqlAdapter implements Adapter {
 
   async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {
     const converters = columns.map(fromMysql);
-    const filter = whereSql(where, quoteMysql, (column, v) => this.conn.escape(v === null ? null : toMysql(column)(v)));
-    const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}${filter}`;
-    const stream = this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: BATCH_ROWS });
-    this.streams.add(stream);
-    let batch: Row[] = [];
-    try {
-      for await (const raw of stream as AsyncIterable<Array<string | number | Buffer | null>>) {
+    for await (const batch of this.rawRows(table, columns, signal, where)) {
+      for (const raw of batch) {
         for (let i = 0; i < raw.length; i++) {
           const v = raw[i];
           if (v !== null) (raw as unknown[])[i] = converters[i](v);
         }
+      }
+      yield batch;
+    }
+  }
+
+  /** Rows as mysql2 gives them (dateStrings, bigNumberStrings, jsonStrings), in batches. */
+  private async *rawRows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<MysqlRaw[][]> {
+    const filter = whereSql(where, quoteMysql, (column, v) => this.conn.escape(v === null ? null : toMysql(column)(v)));
+    const sql = `SELECT ${columns.map((c) => quoteMysql(c.name)).join(', ')} FROM ${quoteMysql(table)}${filter}`;
+    const stream = this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: BATCH_ROWS });
+    this.streams.add(stream);
+    let batch: MysqlRaw[][] = [];
+    try {
+      for await (const raw of stream as AsyncIterable<MysqlRaw[]>) {
         batch.push(raw);
         if (batch.length === BATCH_ROWS) {
           yield batch;

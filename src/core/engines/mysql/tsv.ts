@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Column, Row } from '../../schema/model';
 import { throwIfAborted } from '../../errors';
-import { fromMysql, toMysql } from './types';
+import { fromMysql, toMysql, type MysqlRaw } from './types';
 
 /**
  * The text LOAD DATA reads, as the adapter writes it: one row a line, fields separated by tabs,
@@ -10,14 +10,28 @@ import { fromMysql, toMysql } from './types';
  * (kind mysql-tsv): what the server reads back is exactly what was read.
  */
 
-/** One non-NULL value as a field. */
+/** One non-NULL portable value as a field. */
 export function tsvField(column: Column): (v: unknown) => string {
   const convert = toMysql(column);
   if (column.type === 'bytes') return (v) => (convert(v) as Buffer).toString('hex');
-  return (v) => {
-    const text = String(convert(v));
-    return /[\\\t\n\r\0]/.test(text) ? text.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]) : text;
-  };
+  return (v) => escapeTsv(String(convert(v)));
+}
+
+/**
+ * One non-NULL value as mysql2 read it (MysqlRaw) as a field: the same text tsvField writes for
+ * its portable value, without making that value first (backups read a whole database).
+ */
+export function rawTsvField(column: Column): (v: unknown) => string {
+  if (column.type === 'bytes') return (v) => (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8')).toString('hex');
+  if (column.type === 'boolean') {
+    const truth = fromMysql(column);
+    return (v) => (truth(v as MysqlRaw) ? '1' : '0');
+  }
+  return (v) => (typeof v === 'number' ? String(v) : escapeTsv(Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
+}
+
+function escapeTsv(text: string): string {
+  return /[\\\t\n\r\0]/.test(text) ? text.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]) : text;
 }
 
 const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };

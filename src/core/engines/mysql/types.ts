@@ -111,7 +111,8 @@ export function mysqlFromPortable(column: Column, keyed: boolean): string {
   }
 }
 
-type MysqlRaw = string | number | Buffer | null;
+/** A value as mysql2 gives it, with the connection's options (dateStrings, bigNumberStrings, jsonStrings). */
+export type MysqlRaw = string | number | Buffer | null;
 
 /** What mysql2 returns (dateStrings, bigNumberStrings, JSON as text) to a portable value. */
 export function fromMysql(column: Column): (v: MysqlRaw) => unknown {
