@@ -69,7 +69,10 @@ export class Results {
 
 const escapeXml = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
 
-/** A horizontal bar per compared case: its ratio, its target as a tick, green when met. */
+/**
+ * A horizontal bar per compared case: its ratio, its target as a tick, green when met. The axis is
+ * logarithmic (0.25× to the largest ratio), so that 0.5× and 50× both read.
+ */
 export function ratioChart(cases, date) {
   const rows = cases.filter((c) => c.ratio !== null);
   const labelWidth = 430;
@@ -77,14 +80,15 @@ export function ratioChart(cases, date) {
   const rowHeight = 22;
   const top = 48;
   const height = top + rows.length * rowHeight + 40;
-  const max = Math.max(2, ...rows.map((c) => Math.max(c.ratio, c.targetRatio ?? 0))) * 1.1;
-  const x = (ratio) => labelWidth + (ratio / max) * barWidth;
+  const min = 0.25;
+  const max = 2 ** Math.ceil(Math.log2(Math.max(4, ...rows.map((c) => Math.max(c.ratio, c.targetRatio ?? 0)))));
+  const x = (ratio) => labelWidth + (Math.log(Math.max(ratio, min) / min) / Math.log(max / min)) * barWidth;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 60}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">DB Porter time / native tool time (${escapeXml(date)}; lower is better; | = target)</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">DB Porter time / native tool time (${escapeXml(date)}; log scale, lower is better; | = target)</text>`,
   ];
-  for (let tick = 0; tick <= max; tick += max > 6 ? 2 : 0.5) {
+  for (let tick = min; tick <= max; tick *= 2) {
     parts.push(`<line x1="${x(tick)}" y1="${top - 6}" x2="${x(tick)}" y2="${height - 34}" stroke="#ddd"/>`);
     parts.push(`<text x="${x(tick)}" y="${height - 20}" text-anchor="middle" fill="#555">${tick}×</text>`);
   }
