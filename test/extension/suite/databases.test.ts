@@ -9,6 +9,7 @@ import { parseUrl, type ServerLocation } from '../../../src/core/url';
 import type { Table } from '../../../src/core/schema/model';
 import type { RunResult, UpResult } from '../../../src/core/migrate';
 import { header } from '../../helpers/dumps';
+import { hasServer as needServer } from './helpers';
 import type { DbPorterApi } from '../../../src/extension/extension';
 import type { DatabaseItem, DatabasesNode, TableItem } from '../../../src/extension/databases-tree';
 import type { MigrationItem } from '../../../src/extension/migrations-node';
@@ -89,7 +90,6 @@ async function withDatabases(extra: Array<{ name: string; url: string }>, fn: ()
 /** The password a resolved server URL carries. */
 const passwordOf = (url: string) => (parseUrl(url) as ServerLocation).password;
 
-const hasServer = async () => (await api()).config.databaseNames.includes('server');
 
 describe('DATABASES: import, copy, migrations, connections and passwords', () => {
   const dumps = () => path.join(workspace(), 'dumps');
@@ -225,10 +225,7 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
     });
 
     it('copies from PostgreSQL into SQLite', async function () {
-      if (!(await hasServer())) {
-        if (process.env.CI) throw new Error('CI must give the extension tests a PostgreSQL database');
-        this.skip();
-      }
+      await needServer(this);
       await withDatabases([{ name: 'from-server', url: 'sqlite:from-server.db' }], async () => {
         const outcome = await command<CopyOutcome>('dbporter.copyTo', { database: 'server', target: 'from-server' });
         assert.equal(outcome.inserted, 15607);
@@ -313,7 +310,7 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
     });
 
     it('connects to PostgreSQL', async function () {
-      if (!(await hasServer())) this.skip();
+      await needServer(this);
       const outcome = await command<ConnectionOutcome>('dbporter.testConnection', { database: 'server' });
       assert.equal(outcome.connected, true, outcome.detail);
       assert.equal((await root('server')).description, 'PostgreSQL · connected');
@@ -372,7 +369,7 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
     });
 
     it('connects to PostgreSQL through a ${secret:…} URL', async function () {
-      if (!(await hasServer())) this.skip();
+      await needServer(this);
       const { secrets } = await api();
       const original = fs.readFileSync(configFile(), 'utf8');
       let secret: string | undefined;
@@ -386,6 +383,33 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
         fs.writeFileSync(configFile(), original);
         (await api()).config.reload();
         if (secret) await secrets.delete(secret);
+      }
+    });
+    it('keeps a stored password out of the output channel, through a connection and a backup', async function () {
+      await needServer(this);
+      const { secrets, services } = await api();
+      const original = fs.readFileSync(configFile(), 'utf8');
+      const password = 'Xq9 never-in/the-log';
+      const destination = path.join(path.dirname(configFile()), 'secret-check.zip');
+      let secret: string | undefined;
+      try {
+        secret = (await command<SetPasswordOutcome>('dbporter.setPassword', { database: 'server', password, rewrite: true })).secret;
+        assert.equal((await command<ConnectionOutcome>('dbporter.testConnection', { database: 'server' })).connected, true);
+        await command('dbporter.backupDatabase', { database: 'server', destination });
+        // The channel's lines land in a log file of this session, beside the extension's own log folder.
+        const session = path.dirname(path.dirname(services.context.logUri.fsPath));
+        let text = '';
+        await until('the backup in the DB Porter log', () => {
+          text = logFiles(session).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+          return text.includes(`to ${destination}`);
+        });
+        assert.match(text, /Backed up server: 15,607 rows/);
+        for (const form of [password, encodeURIComponent(password), Buffer.from(password).toString('base64')]) assert.ok(!text.includes(form), `the password (${form === password ? 'plain' : 'encoded'}) is in the output channel`);
+      } finally {
+        fs.writeFileSync(configFile(), original);
+        (await api()).config.reload();
+        if (secret) await secrets.delete(secret);
+        fs.rmSync(destination, { force: true });
       }
     });
   });
@@ -442,3 +466,11 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
     }
   });
 });
+
+/** The output channel files ("… DB Porter.log") under a session's log folder. */
+function logFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? logFiles(full) : e.name.endsWith('DB Porter.log') ? [full] : [];
+  });
+}
