@@ -1,17 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import JSZip from 'jszip';
 import mysql from 'mysql2/promise';
-import { resolveDatabase, type ResolvedDatabase } from '../../src/core/config';
 import { backupDatabase, restoreBackup, restoreWithSnapshot, verifyBackup } from '../../src/core/backup';
-import { SCHEMA_ENTRY, tableEntry, type Manifest } from '../../src/core/archive/manifest';
+import { SCHEMA_ENTRY, tableEntry } from '../../src/core/archive/manifest';
 import { archiveSchema, previewArchiveRows } from '../../src/core/archive/preview';
 import { createTestDatabase, execSql, querySql, requireServer, type TestDatabase } from '../helpers/servers';
 import { loadChinook } from '../helpers/chinook';
 import { checksums, tempDir } from '../helpers/data';
+import { named, withTableText } from '../helpers/archives';
 import { errorCode } from '../helpers/errors';
 
 /**
@@ -64,24 +63,7 @@ async function fingerprint(db: TestDatabase) {
   return { tables: out, keys };
 }
 
-function named(db: TestDatabase, dir: string): ResolvedDatabase {
-  return resolveDatabase('db', { config: { databases: [{ name: 'db', url: db.url }], backupDirectory: 'backups' }, file: path.join(dir, 'dbporter.config.json'), dir });
-}
 
-/** A copy of the archive with one table entry's text changed, and the manifest signed again to match. */
-async function withTableText(archive: string, out: string, table: string, change: (text: string) => string): Promise<string> {
-  const zip = await JSZip.loadAsync(fs.readFileSync(archive));
-  const header = JSON.parse(await zip.file(SCHEMA_ENTRY)!.async('string'));
-  const entry = tableEntry(header.schema.tables.findIndex((t: { name: string }) => t.name === table), 'mysql-tsv');
-  const text = zlib.gunzipSync(await zip.file(entry)!.async('nodebuffer')).toString('utf8');
-  const bytes = zlib.gzipSync(Buffer.from(change(text)));
-  const manifest = JSON.parse(await zip.file('manifest.json')!.async('string')) as Manifest;
-  manifest.entries[entry] = { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-  zip.file(entry, bytes);
-  zip.file('manifest.json', JSON.stringify(manifest));
-  fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer' }));
-  return entry;
-}
 
 describe('MySQL backups in LOAD DATA text', function () {
   this.timeout(180_000);
@@ -166,13 +148,13 @@ describe('MySQL backups in LOAD DATA text', function () {
 
     it('an entry with a row missing (checksums signed again)', async () => {
       const bad = path.join(dir, 'short.zip');
-      await withTableText(archive, bad, 'Track', (text) => text.replace(/[^\n]*\n$/, ''));
+      await withTableText(archive, bad, 'mysql-tsv', 'Track', (text) => text.replace(/[^\n]*\n$/, ''));
       await assert.rejects(restoreBackup(bad, named(target, dir)), errorCode('ARCHIVE_INVALID', /Table "Track" in the archive holds 3502 rows, but the archive says 3503/));
     });
 
     it('an entry with a value MySQL refuses (checksums signed again)', async () => {
       const bad = path.join(dir, 'garbled.zip');
-      await withTableText(archive, bad, 'InvoiceLine', (text) => text.replace(/^1\t/, 'one\t'));
+      await withTableText(archive, bad, 'mysql-tsv', 'InvoiceLine', (text) => text.replace(/^1\t/, 'one\t'));
       await assert.rejects(restoreBackup(bad, named(target, dir)), errorCode('WRITE_FAILED', /InvoiceLine/));
     });
 
@@ -182,7 +164,7 @@ describe('MySQL backups in LOAD DATA text', function () {
         await loadChinook(other);
         const was = await checksums(other.url);
         const bad = path.join(dir, 'fields.zip');
-        const entry = await withTableText(archive, bad, 'Genre', (text) => text.replace(/^(\d+)\t[^\n]*/, '$1'));
+        const entry = await withTableText(archive, bad, 'mysql-tsv', 'Genre', (text) => text.replace(/^(\d+)\t[^\n]*/, '$1'));
         await assert.rejects(restoreBackup(bad, named(other, dir)), errorCode('ARCHIVE_INVALID', new RegExp(`\\(${entry.replace('.', '\\.')}\\) are damaged: row 1 has 1 fields, not 2`)));
         assert.deepEqual(await checksums(other.url), was);
       } finally {

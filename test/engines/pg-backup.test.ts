@@ -1,22 +1,22 @@
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import JSZip from 'jszip';
 import pg from 'pg';
-import { resolveDatabase, type ResolvedDatabase } from '../../src/core/config';
+import type { ResolvedDatabase } from '../../src/core/config';
 import { backupDatabase, restoreBackup, restoreWithSnapshot, verifyBackup } from '../../src/core/backup';
 import { withAdapter } from '../../src/core/engines';
 import { exportDatabase } from '../../src/core/export';
 import { ArchiveWriter } from '../../src/core/archive/writer';
-import { DUMP_ENTRY, SCHEMA_ENTRY, newManifest, tableEntry, type Manifest } from '../../src/core/archive/manifest';
+import { DUMP_ENTRY, SCHEMA_ENTRY, newManifest, tableEntry } from '../../src/core/archive/manifest';
 import { archiveSchema, previewArchiveRows } from '../../src/core/archive/preview';
 import { maskUrl } from '../../src/core/url';
 import { LEDGER_TABLE } from '../../src/core/ledger';
 import { createTestDatabase, execSql, querySql, requireServer, type TestDatabase } from '../helpers/servers';
 import { loadChinook } from '../helpers/chinook';
 import { checksums, tempDir } from '../helpers/data';
+import { named, withTableText } from '../helpers/archives';
 import { errorCode } from '../helpers/errors';
 
 /**
@@ -76,10 +76,6 @@ async function fingerprint(db: TestDatabase) {
   return { tables: out, keys, indexes: indexes.map((i) => ({ ...i, indexdef: String(i.indexdef).replace(/INDEX \S+ ON/, 'INDEX ON') })) };
 }
 
-function named(db: TestDatabase, dir: string): ResolvedDatabase {
-  return resolveDatabase('db', { config: { databases: [{ name: 'db', url: db.url }], backupDirectory: 'backups' }, file: path.join(dir, 'dbporter.config.json'), dir });
-}
-
 /** An archive as DB Porter wrote PostgreSQL backups before postgres-copy: the NDJSON dump, gzipped. */
 async function dumpKindBackup(db: ResolvedDatabase, file: string): Promise<void> {
   const archive = new ArchiveWriter(file);
@@ -97,20 +93,6 @@ async function dumpKindBackup(db: ResolvedDatabase, file: string): Promise<void>
       entries,
     }),
   );
-}
-
-/** A copy of the archive with one table entry's COPY text changed, and the manifest signed again to match. */
-async function withTableText(archive: string, out: string, table: string, change: (text: string) => string): Promise<void> {
-  const zip = await JSZip.loadAsync(fs.readFileSync(archive));
-  const header = JSON.parse(await zip.file(SCHEMA_ENTRY)!.async('string'));
-  const entry = tableEntry(header.schema.tables.findIndex((t: { name: string }) => t.name === table), 'postgres-copy');
-  const text = zlib.gunzipSync(await zip.file(entry)!.async('nodebuffer')).toString('utf8');
-  const bytes = zlib.gzipSync(Buffer.from(change(text)));
-  const manifest = JSON.parse(await zip.file('manifest.json')!.async('string')) as Manifest;
-  manifest.entries[entry] = { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-  zip.file(entry, bytes);
-  zip.file('manifest.json', JSON.stringify(manifest));
-  fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer' }));
 }
 
 describe('PostgreSQL backups in COPY text', function () {
@@ -228,13 +210,13 @@ describe('PostgreSQL backups in COPY text', function () {
 
     it('an entry with a row missing (checksums signed again)', async () => {
       const bad = path.join(dir, 'short.zip');
-      await withTableText(archive, bad, 'track', (text) => text.replace(/[^\n]*\n$/, ''));
+      await withTableText(archive, bad, 'postgres-copy', 'track', (text) => text.replace(/[^\n]*\n$/, ''));
       await assert.rejects(restoreBackup(bad, named(target, dir)), errorCode('ARCHIVE_INVALID', /Table "track" in the archive holds 3502 rows, but the archive says 3503/));
     });
 
     it('an entry whose text PostgreSQL refuses (checksums signed again)', async () => {
       const bad = path.join(dir, 'garbled.zip');
-      await withTableText(archive, bad, 'invoice_line', (text) => text.replace(/^1\t/m, 'one\t'));
+      await withTableText(archive, bad, 'postgres-copy', 'invoice_line', (text) => text.replace(/^1\t/m, 'one\t'));
       await assert.rejects(restoreBackup(bad, named(target, dir)), errorCode('WRITE_FAILED', /invoice_line.*integer/));
     });
 
@@ -244,10 +226,10 @@ describe('PostgreSQL backups in COPY text', function () {
         await loadChinook(other);
         const was = await checksums(other.url);
         const short = path.join(dir, 'short.zip');
-        await withTableText(archive, short, 'track', (text) => text.replace(/[^\n]*\n$/, ''));
+        await withTableText(archive, short, 'postgres-copy', 'track', (text) => text.replace(/[^\n]*\n$/, ''));
         await assert.rejects(restoreBackup(short, named(other, dir)), errorCode('ARCHIVE_INVALID', /Table "track" in the archive holds 3502 rows/));
         const wrong = path.join(dir, 'wrong.zip');
-        await withTableText(archive, wrong, 'invoice_line', (text) => text.replace(/^(\d+\t\d+\t)\d+/m, '$1x'));
+        await withTableText(archive, wrong, 'postgres-copy', 'invoice_line', (text) => text.replace(/^(\d+\t\d+\t)\d+/m, '$1x'));
         await assert.rejects(restoreBackup(wrong, named(other, dir)), errorCode('ARCHIVE_INVALID', /\(tables\/\d+\.copy\.gz\) are damaged: Table "invoice_line", row 1, column "track_id" \(integer\)/));
         assert.deepEqual(await checksums(other.url), was);
       } finally {
