@@ -63,8 +63,6 @@ async function fingerprint(db: TestDatabase) {
   return { tables: out, keys };
 }
 
-
-
 describe('MySQL backups in LOAD DATA text', function () {
   this.timeout(180_000);
   let source: TestDatabase;

@@ -15,7 +15,7 @@ const COLUMNS: Column[] = [
 
 /** Rows through the text a MySQL backup keeps, and back, the text cut into pieces at `cut`. */
 async function roundTrip(rows: Row[], cut?: number): Promise<Row[]> {
-  const bytes = Buffer.from(await roundTripText(rows), 'utf8');
+  const bytes = Buffer.from(await textOf(rows), 'utf8');
   const pieces = cut === undefined ? [bytes] : [bytes.subarray(0, cut), bytes.subarray(cut)];
   const out: Row[] = [];
   for await (const batch of rowsFromNative('mysql-tsv', COLUMNS, (async function* () { yield* pieces; })())) out.push(...batch);
@@ -36,7 +36,7 @@ describe('MySQL LOAD DATA text (mysql-tsv backups)', () => {
   });
 
   it('reads rows split anywhere, even inside a UTF-8 character or an escape', async () => {
-    const length = Buffer.byteLength((await roundTripText(rows)), 'utf8');
+    const length = Buffer.byteLength((await textOf(rows)), 'utf8');
     for (let cut = 1; cut < length; cut++) assert.deepEqual(await roundTrip(rows, cut), rows, `cut at byte ${cut}`);
   });
 
@@ -50,7 +50,7 @@ describe('MySQL LOAD DATA text (mysql-tsv backups)', () => {
 });
 
 /** The text of `rows`, as the adapter writes it. */
-async function roundTripText(rows: Row[]): Promise<string> {
+async function textOf(rows: Row[]): Promise<string> {
   let text = '';
   for await (const piece of tabLines((async function* () { yield rows; })(), COLUMNS.map(tsvField), { rows: 0 })) text += piece;
   return text;
