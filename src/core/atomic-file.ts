@@ -96,7 +96,9 @@ export class AtomicWriteStream {
 
   constructor(readonly destination: string) {
     this.tmp = temporaryPathFor(destination);
-    this.stream = fs.createWriteStream(this.tmp, { mode: 0o644 });
+    // A megabyte in flight lets the next rows be formatted while the disk takes the last ones;
+    // with the default 16 KiB the writer would wait for nearly every write.
+    this.stream = fs.createWriteStream(this.tmp, { mode: 0o644, highWaterMark: 1024 * 1024 });
   }
 
   async commit(): Promise<void> {

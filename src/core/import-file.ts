@@ -34,7 +34,7 @@ export async function importFile(
     const adapter = await openAdapter(db.url, db.baseDir);
     try {
       if (archive) return await archive.importInto(adapter, options);
-      const stream = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: 1024 * 1024 }) : source.stream;
+      const stream = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: 64 * 1024 }) : source.stream;
       return await importDump(adapter, stream, { ...options, format: container === 'zip' ? 'ndjson' : container });
     } finally {
       await adapter.close();

@@ -6,7 +6,7 @@ import { MAX_ROW_CHARS, headerSchema, trailerSchema, type DumpEvent, type DumpFo
 import { JsonScanner, ScanError } from './json-scanner';
 import { RowDecoder } from './rows';
 
-const BATCH_ROWS = 2000;
+const BATCH_ROWS = 1000;
 
 /**
  * Reads a dump as a stream of events: the header, then validated rows table by table. Problems

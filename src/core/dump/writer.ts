@@ -32,6 +32,17 @@ export function createDumpWriter(out: Writable, format: DumpFormat, options: Dum
   return format === 'ndjson' ? new NdjsonWriter(out) : new JsonWriter(out, options.indent ?? 0);
 }
 
+/**
+ * Rows are serialised a hundred at a time: the text of a whole batch would be a string too large for
+ * V8's ordinary heap, and each such string costs a fresh mapping from the system and its page faults,
+ * which took a third of an export's time.
+ */
+const PIECE_ROWS = 100;
+
+function* pieces(rows: Row[]): Iterable<Row[]> {
+  for (let i = 0; i < rows.length; i += PIECE_ROWS) yield rows.slice(i, i + PIECE_ROWS);
+}
+
 /** Waits for 'drain' when the stream's buffer is full, so a slow disk or pipe slows the reader down. */
 async function write(out: Writable, chunk: string | Buffer): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
@@ -75,14 +86,15 @@ class JsonWriter implements DumpWriter {
   }
 
   async writeRows(rows: Row[]): Promise<void> {
-    if (!rows.length) return;
-    const objects = rows.map(this.toObject!);
-    const lead = this.firstRow ? '' : ',';
-    this.firstRow = false;
-    if (this.indent) {
-      await write(this.out, lead + objects.map((o) => this.pad(3) + this.pretty(o, 3)).join(','));
-    } else {
-      await write(this.out, `${lead}\n${jsonLines(objects, this.firstKey, ',\n')}`);
+    for (const piece of pieces(rows)) {
+      const objects = piece.map(this.toObject!);
+      const lead = this.firstRow ? '' : ',';
+      this.firstRow = false;
+      if (this.indent) {
+        await write(this.out, lead + objects.map((o) => this.pad(3) + this.pretty(o, 3)).join(','));
+      } else {
+        await write(this.out, `${lead}\n${jsonLines(objects, this.firstKey, ',\n')}`);
+      }
     }
   }
 
@@ -132,12 +144,13 @@ class NdjsonWriter implements DumpWriter {
   }
 
   async writeRows(rows: Row[]): Promise<void> {
-    if (!rows.length) return;
     const table = this.table;
     const toObject = this.toObject!;
-    const lines = rows.map((row) => ({ table, row: toObject(row) }));
     this.counts[table] += rows.length;
-    await this.emit(jsonLines(lines, 'table', '\n') + '\n');
+    for (const piece of pieces(rows)) {
+      const lines = piece.map((row) => ({ table, row: toObject(row) }));
+      await this.emit(jsonLines(lines, 'table', '\n') + '\n');
+    }
   }
 
   get framing(): RowFraming {

@@ -15,8 +15,6 @@ import { replaceThroughShadow, sweepLeftovers, withScriptLock } from './shadow';
 const BATCH_ROWS = 2000;
 /** Keeps each INSERT well under max_allowed_packet (16 MB by default on both MySQL and MariaDB). */
 const BATCH_BYTES = 4 * 1024 * 1024;
-/** Characters per piece of a LOAD DATA LOCAL stream (a UTF-8 piece is at most 4 times as many bytes). */
-const INFILE_PIECE = 1024 * 1024;
 
 type Raw = Record<string, string | number | null>;
 
@@ -437,8 +435,8 @@ class MysqlWriteUnit {
    */
   private async loadData(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
     const count = { rows: 0 };
-    // Each piece of the file travels as one packet: kept well under max_allowed_packet.
-    const lines = tabLines(batches, columns.map(tsvField), count, { ...options, pieceChars: INFILE_PIECE });
+    // Each piece of the file travels as one packet, far under max_allowed_packet.
+    const lines = tabLines(batches, columns.map(tsvField), count, options);
     return this.loadText(table, columns, lines, count, () => this.insertRows(table, columns, batches, options));
   }
 
