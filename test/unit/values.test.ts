@@ -56,6 +56,18 @@ describe('portable values', () => {
     assert.equal(numberToDecimalString(0.99), '0.99');
   });
 
+  it('writes amounts with up to two places exactly as String() does (its fast path)', () => {
+    const edges = [0, -0, 0.1, 0.01, -0.05, 0.1 + 0.2, 1.005, 12.5, 100, -100.1, 9999999999999.99, -9999999999999.99, 1e13, 123456789.12];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const values = [...edges];
+    for (let i = 0; i < 20000; i++) {
+      const scale = 10 ** Math.floor(random() * 14);
+      values.push((Math.round(random() * scale * 100) / 100) * (random() < 0.3 ? -1 : 1), random() * scale);
+    }
+    for (const n of values) assert.equal(numberToDecimalString(n), String(n), `for ${n}`);
+  });
+
   it('moves offsets to UTC across day boundaries and before 1970', () => {
     assert.equal(normalizeTimestamptz('1960-03-01 00:30:00.5-01:00'), '1960-03-01T01:30:00.5Z');
     assert.equal(normalizeTimestamptz('2000-01-01 00:30:00+05:30'), '1999-12-31T19:00:00Z');
