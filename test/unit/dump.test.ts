@@ -28,6 +28,18 @@ describe('dump format v1', () => {
     assert.equal(text.split('\n').filter((l) => l.startsWith('{"id"')).length, 3);
   });
 
+  it('reads rows that each sit on a line of their own the same as the character scan does', async () => {
+    // Whole-file chunks take the line-at-a-time path; 7-byte chunks never hold a whole line.
+    const tricky: Row[] = [...rows, [4, 'a "},\n{" inside', '1', null, null], [5, '}', '2', null, null]];
+    const text = await writeDump('json', [{ table: sampleTable, rows: tricky }]);
+    for (const variant of [text, text.replace(/\n/g, '\r\n'), text.replace(/,\n\{/g, ' ,\n {')]) {
+      assert.deepEqual((await readAll(variant, 'json', variant.length)).rows.items, tricky);
+      assert.deepEqual((await readAll(variant, 'json', 7)).rows.items, tricky);
+    }
+    const broken = text.replace('"name":""', '"name":""x');
+    for (const size of [broken.length, 7]) await assert.rejects(readAll(broken, 'json', size), errorCode('DUMP_INVALID', /row 2 of table "items"/));
+  });
+
   it('refuses malformed JSON, naming where', async () => {
     const text = (await writeDump('json', [{ table: sampleTable, rows }])).replace('"name":""', '"name":""x');
     await assert.rejects(readAll(text, 'json'), errorCode('DUMP_INVALID', /row 2 of table "items"/));

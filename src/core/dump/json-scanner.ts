@@ -141,12 +141,41 @@ export class JsonScanner {
 
   /** Parses the next value. */
   async value(what: string): Promise<unknown> {
+    const quick = this.objectOnItsLine();
+    if (quick !== undefined) return quick;
     const text = await this.valueText(what);
     try {
       return JSON.parse(text);
     } catch (err) {
       throw new ScanError(`${what} is not valid JSON (${(err as Error).message})`, false, this.offset);
     }
+  }
+
+  /**
+   * The common case, one object on a line of its own (how `dbporter export` writes rows): the line
+   * goes to JSON.parse whole, and the character-by-character scan is skipped. A JSON text that starts
+   * with "{" and parses ends at its matching "}", so this finds exactly what the scan would; any other
+   * line (indented, cut by the chunk's end, malformed) returns undefined and takes the scan.
+   */
+  private objectOnItsLine(): object | undefined {
+    const buf = this.buf;
+    let start = this.pos;
+    while (start < buf.length && (buf.charCodeAt(start) === 0x0a || buf.charCodeAt(start) === 0x20)) start++;
+    if (buf.charCodeAt(start) !== 0x7b) return undefined;
+    const newline = buf.indexOf('\n', start);
+    if (newline < 0) return undefined;
+    let end = newline;
+    if (buf.charCodeAt(end - 1) === 0x0d) end--;
+    if (buf.charCodeAt(end - 1) === 0x2c) end--;
+    if (buf.charCodeAt(end - 1) !== 0x7d) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.slice(start, end));
+    } catch {
+      return undefined;
+    }
+    this.pos = end;
+    return value as object;
   }
 
   async atEnd(): Promise<boolean> {
