@@ -76,22 +76,27 @@ export class LedgerWriter {
     this.ready = true;
   }
 
-  async record(table: string, keys: Row[]): Promise<void> {
-    if (!keys.length) return;
+  /** Records the keys of rows written: `keys` as tuples, and one-column keys as bare values in `singles` (no array per row). */
+  async record(table: string, keys: Row[], singles: unknown[] = []): Promise<void> {
+    if (!keys.length && !singles.length) return;
     if (!this.ready) throw new Error('LedgerWriter.prepare() must run before record()');
-    const rows = runsOf(keys).map(([first, last]) => [this.context.label, table, rowKey(first), last ? rowKey(last) : null, this.context.sourceFile ?? null, this.importedAt]);
+    const rows = runsOf(keys, singles).map(([first, last]) => [this.context.label, table, rowKey(first), last ? rowKey(last) : null, this.context.sourceFile ?? null, this.importedAt]);
     // A row imported again under the same label keeps its first entry.
     await this.writer.writeRows(LEDGER_TABLE, ledgerTable.columns, batchOf(rows), { onConflict: 'skip' });
   }
 }
 
 /** Keys as ledger entries: runs of consecutive integers as [first, last], any other key alone. */
-function runsOf(keys: Row[]): Array<[Row, Row | undefined]> {
+function runsOf(keys: Row[], singles: unknown[]): Array<[Row, Row | undefined]> {
   const integers: number[] = [];
   const out: Array<[Row, Row | undefined]> = [];
   for (const k of keys) {
     if (k.length === 1 && Number.isSafeInteger(k[0])) integers.push(k[0] as number);
     else out.push([k, undefined]);
+  }
+  for (const v of singles) {
+    if (Number.isSafeInteger(v)) integers.push(v as number);
+    else out.push([[v], undefined]);
   }
   integers.sort((a, b) => a - b);
   for (let i = 0; i < integers.length; ) {

@@ -162,6 +162,7 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
   let done = false;
   while (!done) {
     const keys: Row[] = [];
+    const singles: unknown[] = [];
     let taken = 0;
     const segment = async function* () {
       while (taken < SEGMENT_ROWS) {
@@ -171,7 +172,8 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
           return;
         }
         merger?.repoint(table.name, table.columns, next.value);
-        if (ledger && keyed) for (const r of next.value) keys.push(pk.map((p) => r[p]));
+        if (ledger && keyed && pk.length === 1) for (const r of next.value) singles.push(r[pk[0]]);
+        else if (ledger && keyed) for (const r of next.value) keys.push(pk.map((p) => r[p]));
         taken += next.value.length;
         yield next.value;
       }
@@ -189,7 +191,7 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
         fresh: plan.fresh,
       });
     }
-    await ledger?.record(table.name, keys);
+    await ledger?.record(table.name, keys, singles);
     tally(results, plan, count);
   }
 }
