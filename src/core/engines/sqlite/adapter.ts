@@ -10,7 +10,7 @@ import { fromSqlite, toSqlite, type SqliteValue } from './values';
 import { ValueProblem } from '../../values';
 import { whereSql, type RowFilter } from '../filter';
 
-const BATCH_ROWS = 2000;
+const BATCH_ROWS = 500;
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 
