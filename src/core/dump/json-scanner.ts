@@ -141,8 +141,6 @@ export class JsonScanner {
 
   /** Parses the next value. */
   async value(what: string): Promise<unknown> {
-    const quick = this.objectOnItsLine();
-    if (quick !== undefined) return quick;
     const text = await this.valueText(what);
     try {
       return JSON.parse(text);
@@ -157,7 +155,7 @@ export class JsonScanner {
    * with "{" and parses ends at its matching "}", so this finds exactly what the scan would; any other
    * line (indented, cut by the chunk's end, malformed) returns undefined and takes the scan.
    */
-  private objectOnItsLine(): object | undefined {
+  objectOnItsLine(): object | undefined {
     const buf = this.buf;
     let start = this.pos;
     while (start < buf.length && (buf.charCodeAt(start) === 0x0a || buf.charCodeAt(start) === 0x20)) start++;
@@ -176,6 +174,16 @@ export class JsonScanner {
     }
     this.pos = end;
     return value as object;
+  }
+
+  /** Consumes `char` if it is next in what is read already; false also when more must be read to know. */
+  acceptNow(char: string): boolean {
+    const buf = this.buf;
+    let at = this.pos;
+    while (at < buf.length && (buf.charCodeAt(at) === 0x0a || buf.charCodeAt(at) === 0x20 || buf.charCodeAt(at) === 0x0d || buf.charCodeAt(at) === 0x09)) at++;
+    if (buf[at] !== char) return false;
+    this.pos = at + 1;
+    return true;
   }
 
   async atEnd(): Promise<boolean> {

@@ -94,13 +94,15 @@ async function* readJson(source: AsyncIterable<Buffer | string>): AsyncIterable<
         let batch: Row[] = [];
         do {
           rowNumber++;
-          batch.push(decoder.decode(await s.value(`row ${rowNumber} of table "${table}"`), rowNumber));
+          // A row on a line of its own parses without waiting for anything (json-scanner.ts).
+          const value = s.objectOnItsLine() ?? (await s.value(`row ${rowNumber} of table "${table}"`));
+          batch.push(decoder.decode(value, rowNumber));
           if (batch.length === BATCH_ROWS) {
             tally.counts[table] += batch.length;
             yield { kind: 'rows', table, rows: batch };
             batch = [];
           }
-        } while (await s.accept(','));
+        } while (s.acceptNow(',') || (await s.accept(',')));
         await s.expect(']', `"," or "]" after row ${rowNumber} of table "${table}"`);
         tally.counts[table] += batch.length;
         if (batch.length) yield { kind: 'rows', table, rows: batch };
