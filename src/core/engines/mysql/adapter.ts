@@ -89,13 +89,20 @@ export class MysqlAdapter implements Adapter {
   private readonly streams = new Set<{ destroy(err?: Error): void }>();
 
   private lost(err: Error): void {
-    const gone = new DbPorterError('CONNECTION_FAILED', `MySQL at ${describeLocation(this.location)} ended the connection (${maskSecrets(errorMessage(err), [this.location.password])}). Nothing was written; run it again once the server is back.`, { cause: err });
+    const gone = this.connectionLost(err);
     for (const stream of this.streams) stream.destroy(gone);
     this.streams.clear();
   }
 
+  private connectionLost(err: unknown): DbPorterError {
+    return new DbPorterError('CONNECTION_FAILED', `MySQL at ${describeLocation(this.location)} ended the connection (${maskSecrets(errorMessage(err), [this.location.password])}). Nothing was written; run it again once the server is back.`, { cause: err });
+  }
+
   private wrap(err: unknown): Error {
     if (err instanceof DbPorterError) return err;
+    // A write into a connection the server closed fails with the socket's error, not mysql2's.
+    const { code, fatal } = err as { code?: string; fatal?: boolean };
+    if (fatal || code === 'EPIPE' || code === 'ECONNRESET') return this.connectionLost(err);
     const message = maskSecrets(errorMessage(err), [this.location.password]);
     return new DbPorterError('WRITE_FAILED', `MySQL at ${describeLocation(this.location)}: ${message}`, { cause: err });
   }
