@@ -26,11 +26,12 @@ export async function postgres(b) {
 
   if (has('pgloader')) {
     const loaded = 'dbporter_bench_pgloader';
-    const pgloader = await b.time(() => recreatePg(loaded), 'pgloader', ['--quiet', `sqlite://${b.dbFile}`, pgUrl(loaded)]);
+    // pgloader now and then dies of an internal error (INVALID-ARRAY-INDEX-ERROR) and works when run again.
+    const pgloader = await b.time(() => recreatePg(loaded), 'pgloader', ['--quiet', `sqlite://${b.dbFile}`, pgUrl(loaded)], { retries: 2 });
     b.record('copy SQLite → PostgreSQL', copy, pgloader, 'pgloader', ratioTarget(0.5, 'pgloader'));
     // The Chinook sample: eleven related tables, small; here start-up and schema work weigh most.
     const chinook = await b.dbporter(() => recreatePg(loaded), 'copy', '--from', `sqlite:${b.chinookFile}`, '--to', pgUrl(loaded));
-    const chinookNative = await b.time(() => recreatePg(loaded), 'pgloader', ['--quiet', `sqlite://${b.chinookFile}`, pgUrl(loaded)]);
+    const chinookNative = await b.time(() => recreatePg(loaded), 'pgloader', ['--quiet', `sqlite://${b.chinookFile}`, pgUrl(loaded)], { retries: 2 });
     b.record('copy Chinook SQLite → PostgreSQL', chinook, chinookNative, 'pgloader', ratioTarget(0.5, 'pgloader'), b.chinookRows);
     dropPg(loaded);
   } else {

@@ -36,13 +36,21 @@ export function measure(cmd, args, options = {}) {
 /**
  * Runs a command `repeat` times, each after `prepare` and `settle` (a checkpoint, so one run does
  * not pay for the previous one's dirty pages); the median run counts, and the highest peak memory.
+ * `options.retries`: how often a failed run is tried again (for a native tool that fails now and
+ * then, like pgloader); a failure beyond that ends the benchmark.
  */
-export async function timed({ repeat, settle }, prepare, cmd, args, options) {
+export async function timed({ repeat, settle }, prepare, cmd, args, options = {}) {
   const runs = [];
-  for (let i = 0; i < repeat; i++) {
+  for (let i = 0, failures = 0; i < repeat; i++) {
     await prepare?.();
     settle?.();
-    runs.push(await measure(cmd, args, options));
+    try {
+      runs.push(await measure(cmd, args, options));
+    } catch (err) {
+      if (++failures > (options.retries ?? 0)) throw err;
+      console.error(`  ${cmd} failed; trying again (${err.message.split('\n').slice(0, 3).join(' ')})`);
+      i--;
+    }
   }
   runs.sort((a, b) => a.seconds - b.seconds);
   return { ...runs[Math.floor(runs.length / 2)], peakMb: Math.max(...runs.map((r) => r.peakMb)) };
