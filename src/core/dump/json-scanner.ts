@@ -51,13 +51,21 @@ export class JsonScanner {
   /** Skips whitespace and returns the next character without consuming it ('' at the end). */
   async peek(): Promise<string> {
     for (;;) {
-      while (this.pos < this.buf.length) {
-        const c = this.buf.charCodeAt(this.pos);
-        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.pos++;
-        else return this.buf[this.pos];
-      }
+      this.pos = this.skipBlanks(this.pos);
+      if (this.pos < this.buf.length) return this.buf[this.pos];
       if (!(await this.more())) return '';
     }
+  }
+
+  /** Where the first character at or after `from` that is not JSON whitespace is (the buffer's length if none). */
+  private skipBlanks(from: number): number {
+    const buf = this.buf;
+    let at = from;
+    for (; at < buf.length; at++) {
+      const c = buf.charCodeAt(at);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    }
+    return at;
   }
 
   async expect(char: string, what: string): Promise<void> {
@@ -157,8 +165,7 @@ export class JsonScanner {
    */
   objectOnItsLine(): object | undefined {
     const buf = this.buf;
-    let start = this.pos;
-    while (start < buf.length && (buf.charCodeAt(start) === 0x0a || buf.charCodeAt(start) === 0x20)) start++;
+    const start = this.skipBlanks(this.pos);
     if (buf.charCodeAt(start) !== 0x7b) return undefined;
     const newline = buf.indexOf('\n', start);
     if (newline < 0) return undefined;
@@ -178,10 +185,8 @@ export class JsonScanner {
 
   /** Consumes `char` if it is next in what is read already; false also when more must be read to know. */
   acceptNow(char: string): boolean {
-    const buf = this.buf;
-    let at = this.pos;
-    while (at < buf.length && (buf.charCodeAt(at) === 0x0a || buf.charCodeAt(at) === 0x20 || buf.charCodeAt(at) === 0x0d || buf.charCodeAt(at) === 0x09)) at++;
-    if (buf[at] !== char) return false;
+    const at = this.skipBlanks(this.pos);
+    if (this.buf[at] !== char) return false;
     this.pos = at + 1;
     return true;
   }
