@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { joinPieces, lineCount, tabLines } from '../../src/core/engines/tab-lines';
+import { lineCount, tabLines } from '../../src/core/engines/tab-lines';
+import { joinPieces } from '../../src/core/archive/contents';
 import type { EncodedRows } from '../../src/core/engines/adapter';
 import type { Row } from '../../src/core/schema/model';
 

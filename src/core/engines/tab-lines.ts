@@ -1,5 +1,4 @@
 import type { Row } from '../schema/model';
-import type { EncodedRows } from './adapter';
 import { throwIfAborted } from '../errors';
 
 /** What a bulk load reports as it goes: rows handed to the engine so far. */
@@ -48,26 +47,4 @@ export function lineCount(chunk: Buffer): number {
   let n = 0;
   for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) n++;
   return n;
-}
-
-/**
- * Pieces of bulk text joined as bytes into about half a megabyte each: what a backup writes into a
- * gzipped archive entry, where a few large writes compress faster than many small ones (a MySQL
- * backup 8 s -> 7 s; the server's COPY output comes in pieces of about 10 KB).
- */
-export async function* joinPieces(pieces: AsyncIterable<EncodedRows>, bytes = 512 * 1024): AsyncIterable<EncodedRows> {
-  let held: Buffer[] = [];
-  let size = 0;
-  let rows = 0;
-  for await (const piece of pieces) {
-    held.push(piece.bytes);
-    size += piece.bytes.length;
-    rows += piece.rows;
-    if (size < bytes) continue;
-    yield { bytes: Buffer.concat(held, size), rows };
-    held = [];
-    size = 0;
-    rows = 0;
-  }
-  if (size) yield { bytes: Buffer.concat(held, size), rows };
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { batchOf } from '../../batches';
-import { joinPieces, lineCount, tabLines } from '../tab-lines';
+import { lineCount, tabLines } from '../tab-lines';
 import { rawTsvField, tsvField, tsvRows } from './tsv';
 import type { Adapter, EncodedRows, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
@@ -220,14 +220,10 @@ export class MysqlAdapter implements Adapter {
   private async *nativeRows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows> {
     const count = { rows: 0 };
     let before = 0;
-    const lines = tabLines(this.rawRows(table, columns, signal), columns.map(rawTsvField), count, { signal });
-    const pieces = async function* (): AsyncIterable<EncodedRows> {
-      for await (const text of lines) {
-        yield { bytes: Buffer.from(text, 'utf8'), rows: count.rows - before };
-        before = count.rows;
-      }
-    };
-    yield* joinPieces(pieces());
+    for await (const text of tabLines(this.rawRows(table, columns, signal), columns.map(rawTsvField), count, { signal })) {
+      yield { bytes: Buffer.from(text, 'utf8'), rows: count.rows - before };
+      before = count.rows;
+    }
   }
 
   async *rows(table: string, columns: Column[], signal?: AbortSignal, where?: RowFilter): AsyncIterable<Row[]> {

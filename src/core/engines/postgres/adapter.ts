@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { batchOf } from '../../batches';
-import { joinPieces, lineCount, tabLines } from '../tab-lines';
+import { lineCount, tabLines } from '../tab-lines';
 import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
@@ -270,14 +270,11 @@ export class PostgresAdapter implements Adapter {
   /** A whole table as COPY text, straight from the server (no SELECT: COPY reads the table itself). */
   private async *nativeRows(table: string, columns: Column[], signal?: AbortSignal): AsyncIterable<EncodedRows> {
     const sql = `COPY ${quotePostgres(table)} (${columns.map((c) => quotePostgres(c.name)).join(', ')}) TO STDOUT`;
-    const pieces = async function* (chunks: AsyncIterable<Buffer>): AsyncIterable<EncodedRows> {
-      for await (const chunk of chunks) {
+    try {
+      for await (const chunk of this.copyOutChunks(sql)) {
         yield { bytes: chunk, rows: lineCount(chunk) };
         throwIfAborted(signal);
       }
-    };
-    try {
-      yield* joinPieces(pieces(this.copyOutChunks(sql)));
     } catch (err) {
       throw this.wrap(err);
     }
