@@ -2,9 +2,10 @@ import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
 import type { Row } from './schema/model';
 import { readDump } from './dump/reader';
+import type { BulkPiece, BulkRequest } from './dump/bulk-text';
 import type { DumpFormat, DumpHeader, ImportEvent } from './dump/format';
 import { DbPorterError, throwIfAborted } from './errors';
-import { loadTable, loadWholeTable, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type Loading, type TableResult } from './load';
+import { bulkRequest, loadBulk, loadTable, loadWholeTable, prepareTarget, summarize, tally, type LoadMode, type LoadResult, type Loading, type TableResult } from './load';
 import { LEDGER_TABLE, LedgerWriter, type LedgerContext } from './ledger';
 import { Merger, type MergeOptions } from './merge/merger';
 import { KEEP_TARGET } from './merge/strategy';
@@ -38,14 +39,30 @@ class DryRunDone extends Error {}
  * a wrong checksum, a collision in append mode, cancellation) leaves the target as it was.
  */
 export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer | string>, options: ImportOptions): Promise<ImportResult> {
-  return importEvents(adapter, readDump(source, options.format), options);
+  // The reader asks, as each table's rows begin, whether they may come as bulk text; importEvents
+  // answers once it knows the target.
+  const bulk = new BulkChoice();
+  return importEvents(adapter, readDump(source, options.format, { bulk: (table) => bulk.ask(table) }), options, bulk);
+}
+
+/** Which tables' rows a reader may hand over as the target's bulk text (see load.ts bulkRequest). */
+export class BulkChoice {
+  private answer?: (table: string) => BulkRequest | undefined;
+
+  decide(answer: (table: string) => BulkRequest | undefined): void {
+    this.answer = answer;
+  }
+
+  ask(table: string): BulkRequest | undefined {
+    return this.answer?.(table);
+  }
 }
 
 /**
  * importDump's work on what a dump or an archive holds, as events: the header first, then rows
  * (see ../archive/contents.ts for an archive's).
  */
-export async function importEvents(adapter: Adapter, source: AsyncIterable<ImportEvent>, options: Omit<ImportOptions, 'format'>): Promise<ImportResult> {
+export async function importEvents(adapter: Adapter, source: AsyncIterable<ImportEvent>, options: Omit<ImportOptions, 'format'>, bulk?: BulkChoice): Promise<ImportResult> {
   const started = Date.now();
   const mode = options.mode ?? 'merge';
   const events = new Lookahead(source[Symbol.asyncIterator]());
@@ -66,6 +83,7 @@ export async function importEvents(adapter: Adapter, source: AsyncIterable<Impor
       const merger = mode === 'merge' ? new Merger(writer, incoming, { ...(options.merge ?? { strategies: KEEP_TARGET }), dryRun, signal: options.signal }) : undefined;
       const loading: Loading = { writer, mode, merger, ledger, dryRun, signal: options.signal, onProgress: options.onProgress, results, nativeFormat: adapter.nativeFormat };
       for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
+      bulk?.decide((table) => bulkRequest(loading, plans.get(table)));
       for (;;) {
         throwIfAborted(options.signal);
         const event = await events.peek();
@@ -75,6 +93,11 @@ export async function importEvents(adapter: Adapter, source: AsyncIterable<Impor
         if (event.kind === 'table') {
           await events.next();
           if (plan) await loadWholeTable(loading, plan, event); // without a plan: the dump's ledger, left out unread
+          continue;
+        }
+        if (event.kind === 'bulk') {
+          if (!plan) throw new Error(`Bulk text came for table "${event.table}", which has no plan: bulkRequest asks only for planned tables.`);
+          await loadBulk(loading, plan, events.piecesOf(event.table), header.metadata.rowCounts[event.table]);
           continue;
         }
         if (!plan) {
@@ -114,7 +137,17 @@ class Lookahead {
     return e;
   }
 
-  /** Batches while the events stay on `table`; stops before the first event of another table. */
+  /** Bulk text while the events stay on `table`; stops before the first event of another table or kind. */
+  async *piecesOf(table: string): AsyncIterable<BulkPiece> {
+    for (;;) {
+      const e = await this.peek();
+      if (!e || e.kind !== 'bulk' || e.table !== table) return;
+      this.pending = undefined;
+      yield e.piece;
+    }
+  }
+
+  /** Batches while the events stay on `table`; stops before the first event of another table or kind. */
   async *rowsOf(table: string): AsyncIterable<Row[]> {
     for (;;) {
       const e = await this.peek();

@@ -6,6 +6,8 @@ import { DbPorterError } from './errors';
 import { rebatch } from './batches';
 import type { LedgerWriter } from './ledger';
 import { MERGE_BATCH_ROWS, type Merger } from './merge/merger';
+import type { BulkPiece, BulkRequest } from './dump/bulk-text';
+import { nativeField } from './engines';
 
 /**
  * What import and copy share: getting a target ready for incoming tables and writing their rows.
@@ -190,6 +192,56 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
         rowsBefore: results.get(table.name)?.rows,
         fresh: plan.fresh,
       });
+    }
+    await ledger?.record(table.name, keys, singles);
+    tally(results, plan, count);
+  }
+}
+
+/**
+ * Whether a table's rows may come as the target's own bulk text, straight from the dump
+ * (dump/bulk-text.ts), and how: where nothing needs them as values. The table is fresh, so no row
+ * merges; no reference in it needs re-pointing; it is not a dry run. The ledger gets the keys.
+ */
+export function bulkRequest(loading: Loading, plan: TablePlan | undefined): BulkRequest | undefined {
+  const { writer, nativeFormat } = loading;
+  if (!plan?.fresh || loading.dryRun || !nativeFormat || !writer.writeNativeRows || loading.merger?.movesInto(plan.table.name)) return undefined;
+  const { table } = plan;
+  const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
+  const keyed = Boolean(loading.ledger) && pk.length > 0 && pk.every((p) => p >= 0);
+  return { field: nativeField(nativeFormat), keys: keyed ? pk : [], createdTable: plan.created };
+}
+
+/**
+ * Loads a table's rows that come as the target's bulk text (see bulkRequest), in segments after
+ * each of which the ledger records the keys the segment brought in, as loadTable does.
+ */
+export async function loadBulk(loading: Loading, plan: TablePlan, pieces: AsyncIterable<BulkPiece>, rowsTotal?: number): Promise<void> {
+  const { table } = plan;
+  const { writer, ledger, results } = loading;
+  const it = pieces[Symbol.asyncIterator]();
+  let next = await it.next();
+  while (!next.done) {
+    const keys: Row[] = [];
+    const singles: unknown[] = [];
+    let taken = 0;
+    const segment = async function* () {
+      while (!next.done && taken < SEGMENT_ROWS) {
+        const piece = next.value;
+        for (const k of piece.keys) keys.push(k);
+        for (const k of piece.singles) singles.push(k);
+        taken += piece.rows;
+        yield piece.text;
+        next = await it.next();
+      }
+    };
+    const before = results.get(table.name)?.rows ?? 0;
+    const count = await writer.writeNativeRows!(table.name, table.columns, segment(), {
+      signal: loading.signal,
+      onRows: (rowsDone) => loading.onProgress?.({ table: table.name, rowsDone: before + rowsDone, rowsTotal }),
+    });
+    if (count.rows !== taken) {
+      throw new DbPorterError('WRITE_FAILED', `Table "${table.name}": the database took ${count.rows} rows where ${taken} were sent. Nothing was written.`);
     }
     await ledger?.record(table.name, keys, singles);
     tally(results, plan, count);

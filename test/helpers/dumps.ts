@@ -64,7 +64,8 @@ export async function readAll(text: string | Buffer, format: DumpFormat, size = 
   const rows: Record<string, Row[]> = {};
   for await (const event of readDump(chunks(), format)) {
     if (event.kind === 'header') h = event.header;
-    else (rows[event.table] ??= []).push(...event.rows);
+    else if (event.kind === 'rows') (rows[event.table] ??= []).push(...event.rows);
+    else throw new Error('readAll asks for no bulk text');
   }
   return { header: h!, rows };
 }

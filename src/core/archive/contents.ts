@@ -8,7 +8,7 @@ import { headerSchema, type DumpHeader, type ImportEvent, type TableEvent } from
 import { readDump } from '../dump/reader';
 import { RowDecoder } from '../dump/rows';
 import type { Row } from '../schema/model';
-import { importEvents, type ImportResult } from '../import';
+import { BulkChoice, importEvents, type ImportResult } from '../import';
 import { newDumpHeader } from '../export';
 import { rowCountsOf, selectTables } from '../tables';
 import { DbPorterError, errorMessage, throwIfAborted } from '../errors';
@@ -102,11 +102,12 @@ export async function archiveHeader(reader: ArchiveReader, manifest: Manifest): 
  * What an archive that holds rows (see holdsRows) holds, as import events: the header, then the
  * rows, for importEvents or for reading. A table of a postgres-copy archive comes whole (a
  * TableEvent): its entry is opened only when its rows are read, and a table passed over costs
- * nothing. Call after reader.verify(): the entries are trusted to be what was written.
+ * nothing. Call after reader.verify(): the entries are trusted to be what was written. With `bulk`,
+ * a dump's rows may come as the target's bulk text (see import.ts BulkChoice).
  */
-export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest): AsyncIterable<ImportEvent> {
+export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest, bulk?: BulkChoice): AsyncIterable<ImportEvent> {
   if (manifest.kind === 'dump') {
-    yield* readDump(await reader.openGzipEntry(DUMP_ENTRY), 'ndjson');
+    yield* readDump(await reader.openGzipEntry(DUMP_ENTRY), 'ndjson', { bulk: bulk && ((table) => bulk.ask(table)) });
     return;
   }
   const kind = manifest.kind;
@@ -151,13 +152,13 @@ export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest):
  * dropped first, DB Porter's own ledger table restored like any other.
  */
 export async function restoreArchiveRows(reader: ArchiveReader, manifest: Manifest, target: Adapter, options: OperationOptions = {}): Promise<ImportResult> {
-  return importEvents(target, archiveEvents(reader, manifest), {
-    mode: 'replace',
-    replaceDatabase: true,
-    keepImportMetadata: true,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
+  const bulk = new BulkChoice();
+  return importEvents(
+    target,
+    archiveEvents(reader, manifest, bulk),
+    { mode: 'replace', replaceDatabase: true, keepImportMetadata: true, signal: options.signal, onProgress: options.onProgress },
+    bulk,
+  );
 }
 
 /** schema.json, checked against the manifest: every table once, with its entry and the same row count. */

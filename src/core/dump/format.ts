@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { schemaSchema, type Row } from '../schema/model';
 import type { NativeFormat } from '../engines/adapter';
+import type { BulkPiece } from './bulk-text';
 
 /**
  * Dump format version 1 (see docs/dump-format.md). Three containers, one content:
@@ -49,10 +50,14 @@ export const trailerSchema = z.object({
 });
 export type DumpTrailer = z.infer<typeof trailerSchema>['trailer'];
 
-/** What a reader hands out: the header first, then rows table by table, already validated. */
+/**
+ * What a reader hands out: the header first, then rows table by table, already validated: as
+ * values, or, for tables the caller asked for so (ReadOptions.bulk), as the target's bulk text.
+ */
 export type DumpEvent =
   | { kind: 'header'; header: DumpHeader }
-  | { kind: 'rows'; table: string; rows: unknown[][] };
+  | { kind: 'rows'; table: string; rows: unknown[][] }
+  | { kind: 'bulk'; table: string; piece: BulkPiece };
 
 /**
  * A whole table's rows at once, as an archive that keeps each table apart gives them (a PostgreSQL

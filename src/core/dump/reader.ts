@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { Row, Table } from '../schema/model';
@@ -5,6 +6,7 @@ import { DbPorterError } from '../errors';
 import { MAX_ROW_CHARS, headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader, type DumpTrailer } from './format';
 import { JsonScanner, ScanError } from './json-scanner';
 import { RowDecoder } from './rows';
+import { BulkLines, type BulkRequest } from './bulk-text';
 
 const BATCH_ROWS = 1000;
 
@@ -14,8 +16,16 @@ const BATCH_ROWS = 1000;
  * that disagree) can only be known at the end, so a consumer writes inside a transaction and
  * commits only after the last event.
  */
-export function readDump(source: AsyncIterable<Buffer | string>, format: DumpFormat): AsyncIterable<DumpEvent> {
-  return format === 'ndjson' ? readNdjson(source) : readJson(source);
+export function readDump(source: AsyncIterable<Buffer | string>, format: DumpFormat, options: ReadOptions = {}): AsyncIterable<DumpEvent> {
+  return format === 'ndjson' ? readNdjson(source, options) : readJson(source);
+}
+
+export interface ReadOptions {
+  /**
+   * Asked as each run of a table's rows begins (NDJSON): when it gives a request, the rows come as
+   * the target engine's bulk text (bulk events, see bulk-text.ts) instead of rows.
+   */
+  bulk?: (table: string) => BulkRequest | undefined;
 }
 
 function zodProblem(error: z.ZodError): string {
@@ -129,77 +139,122 @@ async function* readJson(source: AsyncIterable<Buffer | string>): AsyncIterable<
 /**
  * NDJSON is read a region at a time: all complete lines of a chunk are decoded in one go, and
  * hashed with one call (only the trailer line stays out of the checksum). A newline byte never
- * occurs inside a UTF-8 character, so a region always ends on a character boundary.
+ * occurs inside a UTF-8 character, so a region always ends on a character boundary. Rows of a table
+ * the caller takes as bulk text (ReadOptions.bulk) are not decoded at all where the region is valid
+ * UTF-8: each line goes through BulkLines, which hands back any line it does not take.
  */
-async function* readNdjson(source: AsyncIterable<Buffer | string>): AsyncIterable<DumpEvent> {
+async function* readNdjson(source: AsyncIterable<Buffer | string>, options: ReadOptions): AsyncIterable<DumpEvent> {
   const hash = createHash('sha256');
   let lineNo = 0;
   let tally: RowTally | undefined;
   let header: DumpHeader | undefined;
   let trailer: DumpTrailer | undefined;
+  /** The table of the current run of rows, and its rows so far: as values, or as bulk text. */
+  let run = '';
   let batch: Row[] = [];
-  let batchTable = '';
+  let bulk: BulkLines | undefined;
   const rowNumbers: Record<string, number> = {};
 
   const flush = function* (): Generator<DumpEvent> {
-    if (!batch.length) return;
-    tally!.counts[batchTable] += batch.length;
-    yield { kind: 'rows', table: batchTable, rows: batch };
-    batch = [];
+    if (batch.length) {
+      tally!.counts[run] += batch.length;
+      yield { kind: 'rows', table: run, rows: batch };
+      batch = [];
+    }
+    const piece = bulk?.take();
+    if (piece) {
+      tally!.counts[run] += piece.rows;
+      yield { kind: 'bulk', table: run, piece };
+    }
+  };
+
+  const begin = function* (table: string): Generator<DumpEvent> {
+    yield* flush();
+    run = table;
+    rowNumbers[table] ??= 0;
+    const request = options.bulk?.(table);
+    bulk = request ? new BulkLines(tally!.decoder(table).table, request) : undefined;
+  };
+
+  /** A line read as JSON; true when it is the trailer. `cutOff`: the file ends inside this line. */
+  const line = function* (text: string, cutOff: boolean): Generator<DumpEvent, boolean> {
+    if (trailer) {
+      if (text.trim() === '') return false;
+      throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
+    }
+    if (text.trim() === '') return false;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new DbPorterError(
+        cutOff ? 'DUMP_TRUNCATED' : 'DUMP_INVALID',
+        cutOff
+          ? `NDJSON line ${lineNo} is cut off (${(err as Error).message}): the file is truncated. Export it again.`
+          : `NDJSON line ${lineNo} is not valid JSON: ${(err as Error).message}.`,
+      );
+    }
+    if (!header) {
+      header = parseHeader(value, 'first line');
+      tally = new RowTally(header);
+      yield { kind: 'header', header };
+      return false;
+    }
+    if (value && typeof value === 'object' && 'trailer' in value) {
+      const parsed = trailerSchema.safeParse(value);
+      if (!parsed.success) throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is a malformed trailer (${zodProblem(parsed.error)}).`);
+      trailer = parsed.data.trailer;
+      yield* flush();
+      return true;
+    }
+    const entry = value as { table?: unknown; row?: unknown };
+    if (!entry || typeof entry !== 'object' || typeof entry.table !== 'string' || !('row' in entry)) {
+      throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is neither a row ({"table": ..., "row": {...}}) nor the trailer.`);
+    }
+    if (entry.table !== run) yield* begin(entry.table);
+    else if (batch.length === BATCH_ROWS) yield* flush();
+    const row = tally!.decoder(entry.table).decode(entry.row, ++rowNumbers[entry.table]);
+    if (!bulk) batch.push(row);
+    else {
+      bulk.row(row);
+      if (bulk.full) yield* flush();
+    }
+    return false;
   };
 
   /** `complete` is false for the file's last bytes when they lack a final newline. */
   const region = function* (bytes: Buffer, complete: boolean): Generator<DumpEvent> {
-    const lines = bytes.toString('utf8').split('\n');
-    if (complete) lines.pop(); // the empty string after the final newline
-    let hashedAll = !trailer;
-    for (let k = 0; k < lines.length; k++) {
-      const text = lines[k];
-      lineNo++;
-      if (trailer) {
-        if (text.trim() === '') continue;
-        throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
-      }
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        const cutOff = !complete && k === lines.length - 1;
-        throw new DbPorterError(
-          cutOff ? 'DUMP_TRUNCATED' : 'DUMP_INVALID',
-          cutOff
-            ? `NDJSON line ${lineNo} is cut off (${(err as Error).message}): the file is truncated. Export it again.`
-            : `NDJSON line ${lineNo} is not valid JSON: ${(err as Error).message}.`,
-        );
-      }
-      if (!header) {
-        header = parseHeader(value, 'first line');
-        tally = new RowTally(header);
-        yield { kind: 'header', header };
-      } else if (value && typeof value === 'object' && 'trailer' in value) {
-        const parsed = trailerSchema.safeParse(value);
-        if (!parsed.success) throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is a malformed trailer (${zodProblem(parsed.error)}).`);
-        trailer = parsed.data.trailer;
-        // The checksum covers every byte before the trailer line.
-        const before = k ? lines.slice(0, k).join('\n') + '\n' : '';
-        hash.update(bytes.subarray(0, Buffer.byteLength(before)));
-        hashedAll = false;
-        yield* flush();
-      } else {
-        const entry = value as { table?: unknown; row?: unknown };
-        if (!entry || typeof entry !== 'object' || typeof entry.table !== 'string' || !('row' in entry)) {
-          throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} is neither a row ({"table": ..., "row": {...}}) nor the trailer.`);
+    // The checksum covers every byte before the trailer line.
+    let hashed = Boolean(trailer);
+    const hashTo = (at: number) => {
+      hash.update(bytes.subarray(0, at));
+      hashed = true;
+    };
+    let at = 0;
+    if (bulk && !trailer && isUtf8(bytes)) {
+      // Line by line, in bytes; a line BulkLines does not take (another table's, the trailer, an
+      // odd or bad row) is decoded and read as JSON.
+      while (at < bytes.length) {
+        let end = bytes.indexOf(0x0a, at);
+        if (end < 0) end = bytes.length;
+        lineNo++;
+        if (!trailer && bulk && bulk.line(bytes, at, end)) {
+          rowNumbers[run]++;
+          if (bulk.full) yield* flush();
+        } else if (yield* line(bytes.toString('utf8', at, end), !complete && end === bytes.length)) {
+          hashTo(at);
         }
-        if (entry.table !== batchTable || batch.length === BATCH_ROWS) {
-          yield* flush();
-          batchTable = entry.table;
-        }
-        const n = (rowNumbers[entry.table] = (rowNumbers[entry.table] ?? 0) + 1);
-        batch.push(tally!.decoder(entry.table).decode(entry.row, n));
+        at = end + 1;
+      }
+    } else {
+      const lines = bytes.toString('utf8').split('\n');
+      if (complete) lines.pop(); // the empty string after the final newline
+      for (let k = 0; k < lines.length; k++) {
+        lineNo++;
+        if (yield* line(lines[k], !complete && k === lines.length - 1)) hashTo(k ? Buffer.byteLength(lines.slice(0, k).join('\n')) + 1 : 0);
       }
     }
-    if (hashedAll) hash.update(bytes);
+    if (!hashed) hash.update(bytes);
   };
 
   // Bytes after the last newline so far, as chunks: a long line is joined once, when it ends.

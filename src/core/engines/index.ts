@@ -5,7 +5,8 @@ import { SqliteAdapter } from './sqlite/adapter';
 import { PostgresAdapter } from './postgres/adapter';
 import { MysqlAdapter } from './mysql/adapter';
 import { copyTextRows } from './postgres/copy-rows';
-import { tsvRows } from './mysql/tsv';
+import { toCopyText } from './postgres/types';
+import { tsvField, tsvRows } from './mysql/tsv';
 
 export type { Adapter, NativeFormat, Reader, Writer, WriteCount, WriteOptions } from './adapter';
 
@@ -43,5 +44,18 @@ export function rowsFromNative(format: NativeFormat, columns: Column[], bytes: A
       return copyTextRows(bytes, columns, signal);
     case 'mysql-tsv':
       return tsvRows(bytes, columns, signal);
+  }
+}
+
+/**
+ * How an engine's bulk text writes one non-NULL portable value of a column (escaped, without the
+ * tab or newline around it): the same function its writeRows formats rows with.
+ */
+export function nativeField(format: NativeFormat): (column: Column) => (v: unknown) => string {
+  switch (format) {
+    case 'postgres-copy':
+      return toCopyText;
+    case 'mysql-tsv':
+      return tsvField;
   }
 }

@@ -80,6 +80,12 @@ export class Merger {
     }
   }
 
+  /** Whether repoint may change rows of `table`: some incoming row it references was merged into a target row with another key. */
+  movesInto(table: string): boolean {
+    const def = this.incoming.find((t) => t.name === table);
+    return (def?.foreignKeys ?? []).some((fk) => Boolean(this.moved.get(fk.references.table)?.get(fk.references.columns.join('\0'))?.size));
+  }
+
   /** Rewrites, in place, foreign keys of `rows` that point at incoming rows merged into target rows with other keys. */
   repoint(table: string, columns: Column[], rows: Row[]): void {
     const def = this.incoming.find((t) => t.name === table);
