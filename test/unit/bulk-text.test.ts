@@ -263,7 +263,7 @@ describe('bulk text from dump lines (BulkLines)', function () {
 });
 
 /** Reads a dump in chunks, asking for bulk text for `bulkTables`; rows of other tables are formatted the same way, for comparison. */
-async function readAs(bytes: Buffer, chunk: number, format: NativeFormat, bulkTables: string[]): Promise<{ text: Record<string, string>; bulkRows: number }> {
+async function readAs(bytes: Buffer, chunk: number, format: NativeFormat, bulkTables: string[], dumpFormat: DumpFormat = 'ndjson'): Promise<{ text: Record<string, string>; bulkRows: number }> {
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
   }
@@ -272,7 +272,7 @@ async function readAs(bytes: Buffer, chunk: number, format: NativeFormat, bulkTa
   const field = nativeField(format);
   const request = (name: string): BulkRequest | undefined => (bulkTables.includes(name) ? { field, keys: [], createdTable: false } : undefined);
   let tables: Table[] = [];
-  for await (const event of readDump(chunks(), 'ndjson' as DumpFormat, { bulk: request })) {
+  for await (const event of readDump(chunks(), dumpFormat, { bulk: request })) {
     if (event.kind === 'header') tables = event.header.schema.tables;
     else if (event.kind === 'bulk') {
       text[event.table] = (text[event.table] ?? '') + event.piece.text.toString('utf8');
@@ -293,7 +293,7 @@ function resign(bytes: Buffer): Buffer {
   return Buffer.concat([bytes.subarray(0, at + 1), Buffer.from(JSON.stringify(trailer) + '\n')]);
 }
 
-describe('reading NDJSON dumps as bulk text', function () {
+describe('reading dumps as bulk text', function () {
   this.timeout(120_000);
   const small: Table = { ...table, name: 'small', columns: table.columns.slice(0, 4) };
   const rowsOf = (n: number, offset = 0): Row[] =>
@@ -315,24 +315,38 @@ describe('reading NDJSON dumps as bulk text', function () {
       JSON.stringify({ i, s: 'a"b\\c' }),
     ]);
 
-  it('gives the same text as rows formatted, with other tables as rows, at any chunk size', async () => {
-    const dump = Buffer.from(
-      await writeDump('ndjson', [
-        { table, rows: rowsOf(700) },
-        { table: small, rows: rowsOf(50).map((r) => r.slice(0, 4)) },
-      ]),
-    );
-    for (const format of FORMATS) {
-      const want = await readAs(dump, 64 * 1024, format, []);
-      for (const chunk of [1, 7, 4096, 1 << 20]) {
-        const got = await readAs(dump, chunk, format, ['all_types']);
-        assert.deepEqual(got.text, want.text, `${format}, chunks of ${chunk}`);
-        assert.equal(got.bulkRows, 700);
+  for (const dumpFormat of ['ndjson', 'json'] as const) {
+    it(`${dumpFormat}: gives the same text as rows formatted, with other tables as rows, at any chunk size`, async () => {
+      const dump = Buffer.from(
+        await writeDump(dumpFormat, [
+          { table, rows: rowsOf(700) },
+          { table: small, rows: rowsOf(50).map((r) => r.slice(0, 4)) },
+        ]),
+      );
+      for (const format of FORMATS) {
+        const want = await readAs(dump, 64 * 1024, format, [], dumpFormat);
+        for (const chunk of [1, 7, 4096, 1 << 20]) {
+          const got = await readAs(dump, chunk, format, ['all_types'], dumpFormat);
+          assert.deepEqual(got.text, want.text, `${format}, chunks of ${chunk}`);
+          assert.equal(got.bulkRows, 700);
+        }
       }
+    });
+  }
+
+  it('json: rows laid out otherwise (indented, several on a line) are read the ordinary way into the same text', async () => {
+    const rows = rowsOf(30);
+    const indented = Buffer.from(await writeDump('json', [{ table, rows }], 2));
+    const compact = Buffer.from(JSON.stringify(JSON.parse(indented.toString())));
+    const want = await readAs(indented, 4096, 'postgres-copy', [], 'json');
+    for (const dump of [indented, compact]) {
+      const got = await readAs(dump, 13, 'postgres-copy', ['all_types'], 'json');
+      assert.deepEqual(got.text, want.text);
+      assert.equal(got.bulkRows, 30);
     }
   });
 
-  it('refuses a damaged dump as the ordinary reading does: same error, nothing more read', async () => {
+  it('ndjson: refuses a damaged dump as the ordinary reading does: same error, nothing more read', async () => {
     const dump = await writeDump('ndjson', [{ table, rows: rowsOf(40) }]);
     const lines = dump.split('\n');
     const damaged = [
@@ -365,6 +379,32 @@ describe('reading NDJSON dumps as bulk text', function () {
       assert.deepEqual(bulkWay.error, ordinaryWay.error, `case ${n}`);
       if (!ordinaryWay.error) assert.deepEqual(bulkWay.read!.text, ordinaryWay.read!.text, `case ${n}`);
       if (n === 5) assert.match(bulkWay.read!.text.all_types, /\ufffd/);
+    }
+  });
+
+  it('json: refuses a damaged dump as the ordinary reading does', async () => {
+    const dump = await writeDump('json', [{ table, rows: rowsOf(40) }]);
+    const lines = dump.split('\n');
+    const row = lines.findIndex((l) => l.startsWith('{"id":20,'));
+    const damaged = [
+      lines.map((l, i) => (i === row ? l.replace(/"flag":(true|false)/, '"flag":1') : l)).join('\n'),
+      lines.map((l, i) => (i === row ? l.replace(/"ts":"[^"]*"/, '"ts":null') : l)).join('\n'),
+      lines.map((l, i) => (i === row ? l.replace('"id":20,', '"id":20,,') : l)).join('\n'),
+      lines.slice(0, row + 3).join('\n'),
+    ];
+    for (const [n, text] of damaged.entries()) {
+      const outcome = async (bulkTables: string[]) => {
+        try {
+          await readAs(Buffer.from(text), 1000, 'mysql-tsv', bulkTables, 'json');
+          return 'read';
+        } catch (err) {
+          assert.ok(err instanceof DbPorterError, `case ${n}: ${String(err)}`);
+          return `${err.code}: ${err.message}`;
+        }
+      };
+      const ordinaryWay = await outcome([]);
+      assert.notEqual(ordinaryWay, 'read', `case ${n} should be refused`);
+      assert.equal(await outcome(['all_types']), ordinaryWay, `case ${n}`);
     }
   });
 });

@@ -2,9 +2,10 @@ import type { Column, Row, Table } from '../schema/model';
 import { portableValue, ValueProblem } from '../values';
 
 /**
- * An NDJSON dump's rows written straight into the target engine's bulk text (COPY text, LOAD DATA
- * text), byte to byte, for tables that load fresh: most values need no JavaScript value at all.
- * What goes in is exactly what reading the rows and formatting them would give:
+ * A dump's rows written straight into the target engine's bulk text (COPY text, LOAD DATA text),
+ * byte to byte, for tables that load fresh: most values need no JavaScript value at all. Rows come
+ * as NDJSON lines or as a JSON dump's row objects on their lines. What goes in is exactly what
+ * reading the rows and formatting them would give:
  *
  * - A line takes the fast way only when it is a row line of this table as `dbporter export` writes
  *   it: no spaces, the columns in schema order, each once. Any other line, and any value the fast
@@ -64,6 +65,7 @@ export class BulkLines {
   private keys: Row[] = [];
   private singles: unknown[] = [];
   private readonly prefix: Buffer;
+  private readonly close: Buffer;
   /** Per column: `"name":` (the first) or `,"name":`. */
   private readonly names: Buffer[];
   private readonly fast: Array<FastWriter | undefined>;
@@ -72,12 +74,18 @@ export class BulkLines {
   /** The value the last fast integer write read, for keys. */
   private integer = 0;
 
+  /**
+   * `framing`: how a row line looks, an NDJSON line ({"table": ..., "row": {...}}) or a JSON dump's
+   * row object on its line ({...}).
+   */
   constructor(
     private readonly table: Table,
     request: BulkRequest,
+    framing: 'ndjson' | 'json' = 'ndjson',
   ) {
     const columns = table.columns;
-    this.prefix = Buffer.from(`{"table":${JSON.stringify(table.name)},"row":{`);
+    this.prefix = Buffer.from(framing === 'ndjson' ? `{"table":${JSON.stringify(table.name)},"row":{` : '{');
+    this.close = Buffer.from(framing === 'ndjson' ? '}}' : '}');
     this.names = columns.map((c, i) => Buffer.from(`${i ? ',' : ''}${JSON.stringify(c.name)}:`));
     this.fields = columns.map(request.field);
     this.keyAt = request.keys;
@@ -114,12 +122,12 @@ export class BulkLines {
   }
 
   /**
-   * Writes the row of NDJSON line b[start, end) (without its newline). False, with nothing written,
+   * Writes the row of line b[start, end) (without its newline or a JSON dump's comma). False, with nothing written,
    * when the line is not one the fast way takes: the caller reads it and passes the row to row().
    */
   line(b: Buffer, start: number, end: number): boolean {
     const prefix = this.prefix;
-    if (end - start < prefix.length + 2 || !matches(b, start, prefix)) return false;
+    if (end - start < prefix.length + this.close.length || !matches(b, start, prefix)) return false;
     // Escapes at most double a value's bytes; parsed values make room for themselves.
     this.ensure(2 * (end - start) + 4 * this.names.length);
     const mark = this.pos;
@@ -148,7 +156,7 @@ export class BulkLines {
       at = next;
       this.buf[this.pos++] = i === names.length - 1 ? NEWLINE : TAB;
     }
-    if (at + 2 !== end || b[at] !== CLOSE || b[at + 1] !== CLOSE) return this.undo(mark);
+    if (at + this.close.length !== end || !matches(b, at, this.close)) return this.undo(mark);
     this.rows++;
     if (key) {
       if (key.length === 1) this.singles.push(key[0]);

@@ -12,6 +12,8 @@ export class JsonScanner {
   private pos = 0;
   private done = false;
   private consumed = 0;
+  /** Where the object lineObject() gave ends. */
+  private lineObjectEnd = 0;
   private readonly decoder = new StringDecoder('utf8');
   private readonly chunks: AsyncIterator<Buffer | string>;
 
@@ -164,6 +166,24 @@ export class JsonScanner {
    * line (indented, cut by the chunk's end, malformed) returns undefined and takes the scan.
    */
   objectOnItsLine(): object | undefined {
+    const text = this.lineObject();
+    if (text === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    this.passLineObject();
+    return value as object;
+  }
+
+  /**
+   * The text of what may be an object on a line of its own, from the read position to the line's
+   * last "}" (before a comma), without reading past it; passLineObject() then moves past it. Not
+   * checked: the caller parses it, or reads it the ordinary way.
+   */
+  lineObject(): string | undefined {
     const buf = this.buf;
     const start = this.skipBlanks(this.pos);
     if (buf.charCodeAt(start) !== 0x7b) return undefined;
@@ -173,14 +193,13 @@ export class JsonScanner {
     if (buf.charCodeAt(end - 1) === 0x0d) end--;
     if (buf.charCodeAt(end - 1) === 0x2c) end--;
     if (buf.charCodeAt(end - 1) !== 0x7d) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(buf.slice(start, end));
-    } catch {
-      return undefined;
-    }
-    this.pos = end;
-    return value as object;
+    this.pos = start;
+    this.lineObjectEnd = end;
+    return buf.slice(start, end);
+  }
+
+  passLineObject(): void {
+    this.pos = this.lineObjectEnd;
   }
 
   /** Consumes `char` if it is next in what is read already; false also when more must be read to know. */

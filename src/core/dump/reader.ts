@@ -17,12 +17,12 @@ const BATCH_ROWS = 1000;
  * commits only after the last event.
  */
 export function readDump(source: AsyncIterable<Buffer | string>, format: DumpFormat, options: ReadOptions = {}): AsyncIterable<DumpEvent> {
-  return format === 'ndjson' ? readNdjson(source, options) : readJson(source);
+  return format === 'ndjson' ? readNdjson(source, options) : readJson(source, options);
 }
 
 export interface ReadOptions {
   /**
-   * Asked as each run of a table's rows begins (NDJSON): when it gives a request, the rows come as
+   * Asked as each run of a table's rows begins: when it gives a request, the rows come as
    * the target engine's bulk text (bulk events, see bulk-text.ts) instead of rows.
    */
   bulk?: (table: string) => BulkRequest | undefined;
@@ -73,7 +73,7 @@ class RowTally {
   }
 }
 
-async function* readJson(source: AsyncIterable<Buffer | string>): AsyncIterable<DumpEvent> {
+async function* readJson(source: AsyncIterable<Buffer | string>, options: ReadOptions): AsyncIterable<DumpEvent> {
   const s = new JsonScanner(source);
   let table = '';
   let rowNumber = 0;
@@ -101,19 +101,42 @@ async function* readJson(source: AsyncIterable<Buffer | string>): AsyncIterable<
         await s.expect('[', `the "[" that opens the rows of "${table}"`);
         const decoder = tally.decoder(table);
         if (await s.accept(']')) continue;
+        const request = options.bulk?.(table);
+        // Rows of a table taken as bulk text go through BulkLines, a row on its line in its bytes.
+        const bulk = request && new BulkLines(decoder.table, request, 'json');
         let batch: Row[] = [];
-        do {
-          rowNumber++;
-          // A row on a line of its own parses without waiting for anything (json-scanner.ts).
-          const value = s.objectOnItsLine() ?? (await s.value(`row ${rowNumber} of table "${table}"`));
-          batch.push(decoder.decode(value, rowNumber));
-          if (batch.length === BATCH_ROWS) {
-            tally.counts[table] += batch.length;
+        const full = function* (): Generator<DumpEvent> {
+          const piece = bulk?.full ? bulk.take() : undefined;
+          if (piece) {
+            tally!.counts[table] += piece.rows;
+            yield { kind: 'bulk', table, piece };
+          } else if (batch.length === BATCH_ROWS) {
+            tally!.counts[table] += batch.length;
             yield { kind: 'rows', table, rows: batch };
             batch = [];
           }
+        };
+        do {
+          rowNumber++;
+          const text = bulk && s.lineObject();
+          const bytes = text ? Buffer.from(text) : undefined;
+          if (bytes && bulk!.line(bytes, 0, bytes.length)) {
+            s.passLineObject();
+          } else {
+            // A row on a line of its own parses without waiting for anything (json-scanner.ts).
+            const value = s.objectOnItsLine() ?? (await s.value(`row ${rowNumber} of table "${table}"`));
+            const row = decoder.decode(value, rowNumber);
+            if (bulk) bulk.row(row);
+            else batch.push(row);
+          }
+          yield* full();
         } while (s.acceptNow(',') || (await s.accept(',')));
         await s.expect(']', `"," or "]" after row ${rowNumber} of table "${table}"`);
+        const piece = bulk?.take();
+        if (piece) {
+          tally.counts[table] += piece.rows;
+          yield { kind: 'bulk', table, piece };
+        }
         tally.counts[table] += batch.length;
         if (batch.length) yield { kind: 'rows', table, rows: batch };
         table = '';
