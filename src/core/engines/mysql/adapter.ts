@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
-import { batchOf } from '../../batches';
+import { batchOf, streamBatches } from '../../batches';
 import { lineCount, tabLines } from '../tab-lines';
 import { rawTsvField, tsvField, tsvRows } from './tsv';
 import type { Adapter, EncodedRows, Reader, Writer, WriteCount, WriteOptions } from '../adapter';
@@ -248,17 +248,11 @@ export class MysqlAdapter implements Adapter {
     const sql = `SELECT ${select.join(', ')} FROM ${quoteMysql(table)}${filter}`;
     const stream = this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: BATCH_ROWS });
     this.streams.add(stream);
-    let batch: MysqlRaw[][] = [];
     try {
-      for await (const raw of stream as AsyncIterable<MysqlRaw[]>) {
-        batch.push(raw);
-        if (batch.length === BATCH_ROWS) {
-          yield batch;
-          batch = [];
-          throwIfAborted(signal);
-        }
+      for await (const batch of streamBatches<MysqlRaw[]>(stream, BATCH_ROWS)) {
+        yield batch;
+        throwIfAborted(signal);
       }
-      if (batch.length) yield batch;
     } catch (err) {
       stream.destroy();
       throw this.wrap(err);
