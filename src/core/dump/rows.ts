@@ -77,5 +77,5 @@ export function rowObjectBuilder(table: Table): (row: Row) => Record<string, unk
 export function jsonLines(objects: object[], firstKey: string, separator: string): string {
   const text = JSON.stringify(objects);
   const boundary = `},{${JSON.stringify(firstKey)}:`;
-  return text.slice(1, -1).split(boundary).join(`}${separator}{${JSON.stringify(firstKey)}:`);
+  return text.slice(1, -1).replaceAll(boundary, `}${separator}{${JSON.stringify(firstKey)}:`);
 }
