@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
 import { timed } from './lib/measure.mjs';
 import { Results } from './lib/report.mjs';
-import { has, pgCheckpoint } from './lib/servers.mjs';
+import { has, myFlush, pgCheckpoint } from './lib/servers.mjs';
 import { sqlite } from './cases/sqlite.mjs';
 import { postgres } from './cases/postgres.mjs';
 import { mysql } from './cases/mysql.mjs';
@@ -52,8 +52,14 @@ if (groups.some((g) => g !== 'merge') && (!fs.existsSync(dbFile) || !fs.existsSy
 const chinookFile = path.join(process.env.DBPORTER_CHINOOK_DIR ?? path.join(root, 'samples/chinook'), 'Chinook_Sqlite.sqlite');
 
 const results = new Results();
-// A CHECKPOINT before each run where PostgreSQL takes part; SQLite alone needs no server.
-const settle = groups.some((g) => g !== 'sqlite') ? pgCheckpoint : undefined;
+// Before each run, the servers that take part write out what earlier runs left in memory.
+const servers = groups.filter((g) => g !== 'sqlite');
+const settle = servers.length
+  ? () => {
+      pgCheckpoint();
+      if (servers.some((g) => g === 'mysql' || g === 'merge')) myFlush();
+    }
+  : undefined;
 const bench = {
   rows,
   tmp,
