@@ -105,12 +105,14 @@ async function* readJson(source: AsyncIterable<Buffer | string>, options: ReadOp
         // Rows of a table taken as bulk text go through BulkLines, a row on its line in its bytes.
         const bulk = request && new BulkLines(decoder.table, request, 'json');
         let batch: Row[] = [];
-        const full = function* (): Generator<DumpEvent> {
-          const piece = bulk?.full ? bulk.take() : undefined;
+        /** Hands on the rows read so far: when a piece or a batch is full, or (`all`) at the table's end. */
+        const flush = function* (all: boolean): Generator<DumpEvent> {
+          const piece = bulk && (all || bulk.full) ? bulk.take() : undefined;
           if (piece) {
             tally!.counts[table] += piece.rows;
             yield { kind: 'bulk', table, piece };
-          } else if (batch.length === BATCH_ROWS) {
+          }
+          if (batch.length && (all || batch.length === BATCH_ROWS)) {
             tally!.counts[table] += batch.length;
             yield { kind: 'rows', table, rows: batch };
             batch = [];
@@ -129,16 +131,10 @@ async function* readJson(source: AsyncIterable<Buffer | string>, options: ReadOp
             if (bulk) bulk.row(row);
             else batch.push(row);
           }
-          yield* full();
+          yield* flush(false);
         } while (s.acceptNow(',') || (await s.accept(',')));
         await s.expect(']', `"," or "]" after row ${rowNumber} of table "${table}"`);
-        const piece = bulk?.take();
-        if (piece) {
-          tally.counts[table] += piece.rows;
-          yield { kind: 'bulk', table, piece };
-        }
-        tally.counts[table] += batch.length;
-        if (batch.length) yield { kind: 'rows', table, rows: batch };
+        yield* flush(true);
         table = '';
       } while (await s.accept(','));
       await s.expect('}', '"," or the "}" that closes "data"');
