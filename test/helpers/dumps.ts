@@ -3,6 +3,8 @@ import { createDumpWriter } from '../../src/core/dump/writer';
 import { readDump } from '../../src/core/dump/reader';
 import { FORMAT_NAME, FORMAT_VERSION, type DumpFormat, type DumpHeader } from '../../src/core/dump/format';
 import type { Row, Table } from '../../src/core/schema/model';
+import type { BulkRequest } from '../../src/core/dump/bulk-text';
+import { nativeField, type NativeFormat } from '../../src/core/engines';
 
 export const sampleTable: Table = {
   name: 'items',
@@ -68,4 +70,27 @@ export async function readAll(text: string | Buffer, format: DumpFormat, size = 
     else throw new Error('readAll asks for no bulk text');
   }
   return { header: h!, rows };
+}
+
+/** Reads a dump in chunks, asking for bulk text for `bulkTables`; rows of other tables are formatted the same way, for comparison. */
+export async function readAsText(bytes: Buffer, chunk: number, format: NativeFormat, bulkTables: string[], dumpFormat: DumpFormat = 'ndjson'): Promise<{ text: Record<string, string>; bulkRows: number }> {
+  async function* chunks() {
+    for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+  }
+  const text: Record<string, string> = {};
+  let bulkRows = 0;
+  const field = nativeField(format);
+  const request = (name: string): BulkRequest | undefined => (bulkTables.includes(name) ? { field, keys: [], createdTable: false } : undefined);
+  let tables: Table[] = [];
+  for await (const event of readDump(chunks(), dumpFormat, { bulk: request })) {
+    if (event.kind === 'header') tables = event.header.schema.tables;
+    else if (event.kind === 'bulk') {
+      text[event.table] = (text[event.table] ?? '') + event.piece.text.toString('utf8');
+      bulkRows += event.piece.rows;
+    } else {
+      const fields = tables.find((t) => t.name === event.table)!.columns.map(field);
+      text[event.table] = (text[event.table] ?? '') + event.rows.map((r) => r.map((v, i) => (v === null ? '\\N' : fields[i](v))).join('\t') + '\n').join('');
+    }
+  }
+  return { text, bulkRows };
 }

@@ -2,14 +2,12 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { BulkLines, type BulkRequest } from '../../src/core/dump/bulk-text';
-import { readDump } from '../../src/core/dump/reader';
 import { RowDecoder } from '../../src/core/dump/rows';
-import type { DumpFormat } from '../../src/core/dump/format';
 import { nativeField, type NativeFormat } from '../../src/core/engines';
 import type { Row, Table } from '../../src/core/schema/model';
 import { DbPorterError } from '../../src/core/errors';
 import { portableValue } from '../../src/core/values';
-import { writeDump } from '../helpers/dumps';
+import { readAsText, writeDump } from '../helpers/dumps';
 
 /**
  * BulkLines writes a dump's row lines straight into an engine's bulk text. Whatever it takes must
@@ -262,29 +260,6 @@ describe('bulk text from dump lines (BulkLines)', function () {
   });
 });
 
-/** Reads a dump in chunks, asking for bulk text for `bulkTables`; rows of other tables are formatted the same way, for comparison. */
-async function readAs(bytes: Buffer, chunk: number, format: NativeFormat, bulkTables: string[], dumpFormat: DumpFormat = 'ndjson'): Promise<{ text: Record<string, string>; bulkRows: number }> {
-  async function* chunks() {
-    for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
-  }
-  const text: Record<string, string> = {};
-  let bulkRows = 0;
-  const field = nativeField(format);
-  const request = (name: string): BulkRequest | undefined => (bulkTables.includes(name) ? { field, keys: [], createdTable: false } : undefined);
-  let tables: Table[] = [];
-  for await (const event of readDump(chunks(), dumpFormat, { bulk: request })) {
-    if (event.kind === 'header') tables = event.header.schema.tables;
-    else if (event.kind === 'bulk') {
-      text[event.table] = (text[event.table] ?? '') + event.piece.text.toString('utf8');
-      bulkRows += event.piece.rows;
-    } else {
-      const fields = tables.find((t) => t.name === event.table)!.columns.map(field);
-      text[event.table] = (text[event.table] ?? '') + event.rows.map((r) => r.map((v, i) => (v === null ? '\\N' : fields[i](v))).join('\t') + '\n').join('');
-    }
-  }
-  return { text, bulkRows };
-}
-
 /** An NDJSON dump with its trailer's checksum made to match its other bytes again. */
 function resign(bytes: Buffer): Buffer {
   const at = bytes.lastIndexOf('\n{"trailer"');
@@ -324,9 +299,9 @@ describe('reading dumps as bulk text', function () {
         ]),
       );
       for (const format of FORMATS) {
-        const want = await readAs(dump, 64 * 1024, format, [], dumpFormat);
+        const want = await readAsText(dump, 64 * 1024, format, [], dumpFormat);
         for (const chunk of [1, 7, 4096, 1 << 20]) {
-          const got = await readAs(dump, chunk, format, ['all_types'], dumpFormat);
+          const got = await readAsText(dump, chunk, format, ['all_types'], dumpFormat);
           assert.deepEqual(got.text, want.text, `${format}, chunks of ${chunk}`);
           assert.equal(got.bulkRows, 700);
         }
@@ -338,9 +313,9 @@ describe('reading dumps as bulk text', function () {
     const rows = rowsOf(30);
     const indented = Buffer.from(await writeDump('json', [{ table, rows }], 2));
     const compact = Buffer.from(JSON.stringify(JSON.parse(indented.toString())));
-    const want = await readAs(indented, 4096, 'postgres-copy', [], 'json');
+    const want = await readAsText(indented, 4096, 'postgres-copy', [], 'json');
     for (const dump of [indented, compact]) {
-      const got = await readAs(dump, 13, 'postgres-copy', ['all_types'], 'json');
+      const got = await readAsText(dump, 13, 'postgres-copy', ['all_types'], 'json');
       assert.deepEqual(got.text, want.text);
       assert.equal(got.bulkRows, 30);
     }
@@ -367,7 +342,7 @@ describe('reading dumps as bulk text', function () {
       const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
       const outcome = async (bulkTables: string[]) => {
         try {
-          return { read: await readAs(bytes, 1000, 'postgres-copy', bulkTables) };
+          return { read: await readAsText(bytes, 1000, 'postgres-copy', bulkTables) };
         } catch (err) {
           assert.ok(err instanceof DbPorterError, `case ${n}: ${String(err)}`);
           return { error: `${err.code}: ${err.message}` };
@@ -395,7 +370,7 @@ describe('reading dumps as bulk text', function () {
     for (const [n, text] of damaged.entries()) {
       const outcome = async (bulkTables: string[]) => {
         try {
-          await readAs(Buffer.from(text), 1000, 'mysql-tsv', bulkTables, 'json');
+          await readAsText(Buffer.from(text), 1000, 'mysql-tsv', bulkTables, 'json');
           return 'read';
         } catch (err) {
           assert.ok(err instanceof DbPorterError, `case ${n}: ${String(err)}`);

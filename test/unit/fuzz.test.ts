@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DbPorterError } from '../../src/core/errors';
 import type { DumpFormat } from '../../src/core/dump/format';
-import { readAll, sampleTable, writeDump } from '../helpers/dumps';
+import { readAll, readAsText, sampleTable, writeDump } from '../helpers/dumps';
 
 /**
  * Broken dumps fed to the readers: valid dumps cut short, with bytes flipped, inserted, removed
@@ -80,6 +80,24 @@ describe('fuzzing the dump readers', function () {
           fuzzCounts[result]++;
         }),
         { numRuns: 1000, seed: 20261123 },
+      );
+    });
+
+    it(`${format}: read as bulk text, a damaged dump gives the same rows or the same error as read as rows`, async () => {
+      const read = async (bytes: Buffer, chunk: number, bulkTables: string[]) => {
+        try {
+          return (await readAsText(bytes, chunk, 'postgres-copy', bulkTables, format)).text;
+        } catch (err) {
+          if (!(err instanceof DbPorterError)) throw err;
+          return `${err.code}: ${err.message}`;
+        }
+      };
+      await fc.assert(
+        fc.asyncProperty(fc.array(row, { maxLength: 8 }), damage, fc.integer({ min: 1, max: 64 }), async (rows, d, chunk) => {
+          const bytes = apply(await writeDump(format, [{ table: sampleTable, rows }]), d);
+          assert.deepEqual(await read(bytes, chunk, [sampleTable.name]), await read(bytes, chunk, []));
+        }),
+        { numRuns: 1000, seed: 20261124 },
       );
     });
 
