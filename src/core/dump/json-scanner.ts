@@ -1,4 +1,4 @@
-import { StringDecoder } from 'node:string_decoder';
+import { isUtf8 } from 'node:buffer';
 import { MAX_ROW_CHARS } from './format';
 
 /**
@@ -8,45 +8,52 @@ import { MAX_ROW_CHARS } from './format';
  * (A general streaming JSON parser would build every value in JavaScript and be several times slower.)
  */
 export class JsonScanner {
-  private buf = '';
+  private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private done = false;
   private consumed = 0;
+  /** The buffer holds valid UTF-8 up to here (its last newline, where no character is cut). */
+  private utf8To = 0;
   /** Where the object lineObject() gave ends. */
   private lineObjectEnd = 0;
-  private readonly decoder = new StringDecoder('utf8');
   private readonly chunks: AsyncIterator<Buffer | string>;
 
   constructor(source: AsyncIterable<Buffer | string>) {
     this.chunks = source[Symbol.asyncIterator]();
   }
 
-  /** Character offset in the whole input, for error messages. */
+  /** Byte offset in the whole input, for error messages. */
   get offset(): number {
     return this.consumed + this.pos;
   }
 
   /**
    * Loads more input; false at the end. Keeps the unread tail (and from `keepFrom` on, if given).
-   * Reads at least `minChars` characters before joining them to the buffer: a long value grows
-   * the buffer by doubling, so its scan stays linear in its length.
+   * Reads at least `minBytes` bytes before joining them to the buffer: a long value grows the
+   * buffer by doubling, so its scan stays linear in its length. The scan works on bytes: every
+   * character it looks for is ASCII, which never occurs inside a UTF-8 character, and text is
+   * decoded only where a value is handed out.
    */
-  private async more(keepFrom = this.pos, minChars = 0): Promise<boolean> {
+  private async more(keepFrom = this.pos, minBytes = 0): Promise<boolean> {
     if (this.done) return false;
-    let text = '';
+    const read: Buffer[] = [];
+    let bytes = 0;
     do {
       const next = await this.chunks.next();
       if (next.done) {
         this.done = true;
-        text += this.decoder.end();
         break;
       }
-      text += typeof next.value === 'string' ? next.value : this.decoder.write(next.value);
-    } while (text.length < minChars);
-    if (!text) return false;
+      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
+      read.push(chunk);
+      bytes += chunk.length;
+    } while (bytes < minBytes);
+    if (!bytes) return false;
     this.consumed += keepFrom;
-    this.buf = this.buf.slice(keepFrom) + text;
+    this.buf = Buffer.concat([this.buf.subarray(keepFrom), ...read]);
     this.pos -= keepFrom;
+    const lastNewline = this.buf.lastIndexOf(0x0a);
+    this.utf8To = lastNewline > 0 && isUtf8(this.buf.subarray(0, lastNewline)) ? lastNewline : 0;
     return true;
   }
 
@@ -54,17 +61,23 @@ export class JsonScanner {
   async peek(): Promise<string> {
     for (;;) {
       this.pos = this.skipBlanks(this.pos);
-      if (this.pos < this.buf.length) return this.buf[this.pos];
+      if (this.pos < this.buf.length) return this.charAt(this.pos);
       if (!(await this.more())) return '';
     }
   }
 
-  /** Where the first character at or after `from` that is not JSON whitespace is (the buffer's length if none). */
+  /** The character at byte `at`, for comparing and for messages. */
+  private charAt(at: number): string {
+    const c = this.buf[at];
+    return c < 0x80 ? String.fromCharCode(c) : this.buf.toString('utf8', at, Math.min(at + 4, this.buf.length)).charAt(0);
+  }
+
+  /** Where the first byte at or after `from` that is not JSON whitespace is (the buffer's length if none). */
   private skipBlanks(from: number): number {
     const buf = this.buf;
     let at = from;
     for (; at < buf.length; at++) {
-      const c = buf.charCodeAt(at);
+      const c = buf[at];
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
     }
     return at;
@@ -106,14 +119,14 @@ export class JsonScanner {
       const buf = this.buf;
       const n = buf.length;
       for (; i < n; i++) {
-        const c = buf.charCodeAt(i);
+        const c = buf[i];
         if (inString) {
           if (c === 0x5c) i++; // backslash: skip the escaped character
           else if (c === 0x22) {
             inString = false;
             if (depth === 0) {
               this.pos = i + 1;
-              return buf.slice(start, i + 1);
+              return buf.toString('utf8', start, i + 1);
             }
           }
         } else if (c === 0x22) inString = true;
@@ -121,16 +134,16 @@ export class JsonScanner {
         else if (c === 0x7d || c === 0x5d) {
           if (scalar) {
             this.pos = i;
-            return buf.slice(start, i);
+            return buf.toString('utf8', start, i);
           }
           depth--;
           if (depth === 0) {
             this.pos = i + 1;
-            return buf.slice(start, i + 1);
+            return buf.toString('utf8', start, i + 1);
           }
         } else if (scalar && (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
           this.pos = i;
-          return buf.slice(start, i);
+          return buf.toString('utf8', start, i);
         }
       }
       // Rebase so that the value being scanned starts the buffer, then read on.
@@ -142,7 +155,7 @@ export class JsonScanner {
       if (!got) {
         if (scalar && !inString) {
           this.pos = this.buf.length;
-          return this.buf.slice(0);
+          return this.buf.toString('utf8');
         }
         throw new ScanError(`the input ends inside ${what}`, true, this.offset);
       }
@@ -166,11 +179,11 @@ export class JsonScanner {
    * line (indented, cut by the chunk's end, malformed) returns undefined and takes the scan.
    */
   objectOnItsLine(): object | undefined {
-    const text = this.lineObject();
-    if (text === undefined) return undefined;
+    const line = this.lineObject();
+    if (!line) return undefined;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(line.bytes.toString('utf8', line.start, line.end));
     } catch {
       return undefined;
     }
@@ -179,23 +192,23 @@ export class JsonScanner {
   }
 
   /**
-   * The text of what may be an object on a line of its own, from the read position to the line's
+   * The bytes of what may be an object on a line of its own, from the read position to the line's
    * last "}" (before a comma), without reading past it; passLineObject() then moves past it. Not
-   * checked: the caller parses it, or reads it the ordinary way.
+   * checked: the caller parses it, or reads it the ordinary way. `utf8`: the line is valid UTF-8.
    */
-  lineObject(): string | undefined {
+  lineObject(): { bytes: Buffer; start: number; end: number; utf8: boolean } | undefined {
     const buf = this.buf;
     const start = this.skipBlanks(this.pos);
-    if (buf.charCodeAt(start) !== 0x7b) return undefined;
-    const newline = buf.indexOf('\n', start);
+    if (buf[start] !== 0x7b) return undefined;
+    const newline = buf.indexOf(0x0a, start);
     if (newline < 0) return undefined;
     let end = newline;
-    if (buf.charCodeAt(end - 1) === 0x0d) end--;
-    if (buf.charCodeAt(end - 1) === 0x2c) end--;
-    if (buf.charCodeAt(end - 1) !== 0x7d) return undefined;
+    if (buf[end - 1] === 0x0d) end--;
+    if (buf[end - 1] === 0x2c) end--;
+    if (buf[end - 1] !== 0x7d) return undefined;
     this.pos = start;
     this.lineObjectEnd = end;
-    return buf.slice(start, end);
+    return { bytes: buf, start, end, utf8: newline <= this.utf8To };
   }
 
   passLineObject(): void {
@@ -205,7 +218,7 @@ export class JsonScanner {
   /** Consumes `char` if it is next in what is read already; false also when more must be read to know. */
   acceptNow(char: string): boolean {
     const at = this.skipBlanks(this.pos);
-    if (this.buf[at] !== char) return false;
+    if (this.buf[at] !== char.charCodeAt(0)) return false;
     this.pos = at + 1;
     return true;
   }

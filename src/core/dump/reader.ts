@@ -102,7 +102,8 @@ async function* readJson(source: AsyncIterable<Buffer | string>, options: ReadOp
         const decoder = tally.decoder(table);
         if (await s.accept(']')) continue;
         const request = options.bulk?.(table);
-        // Rows of a table taken as bulk text go through BulkLines, a row on its line in its bytes.
+        // Rows of a table taken as bulk text go through BulkLines, a row on its line in its bytes
+        // where they are valid UTF-8 (decoding would otherwise replace bad bytes).
         const bulk = request && new BulkLines(decoder.table, request, 'json');
         let batch: Row[] = [];
         /** Hands on the rows read so far: when a piece or a batch is full, or (`all`) at the table's end. */
@@ -120,9 +121,8 @@ async function* readJson(source: AsyncIterable<Buffer | string>, options: ReadOp
         };
         do {
           rowNumber++;
-          const text = bulk && s.lineObject();
-          const bytes = text ? Buffer.from(text) : undefined;
-          if (bytes && bulk!.line(bytes, 0, bytes.length)) {
+          const line = bulk && s.lineObject();
+          if (line && line.utf8 && bulk!.line(line.bytes, line.start, line.end)) {
             s.passLineObject();
           } else {
             // A row on a line of its own parses without waiting for anything (json-scanner.ts).
@@ -151,7 +151,7 @@ async function* readJson(source: AsyncIterable<Buffer | string>, options: ReadOp
     if (err.truncated) {
       throw new DbPorterError('DUMP_TRUNCATED', `The JSON dump is truncated: ${err.message}${place}. The file is incomplete; export it again.`);
     }
-    throw new DbPorterError('DUMP_INVALID', `The JSON dump is malformed at character ${err.offset}${place}: ${err.message}.`);
+    throw new DbPorterError('DUMP_INVALID', `The JSON dump is malformed at byte ${err.offset}${place}: ${err.message}.`);
   }
 }
 
