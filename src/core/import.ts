@@ -42,7 +42,7 @@ export async function importDump(adapter: Adapter, source: AsyncIterable<Buffer 
   // The reader asks, as each table's rows begin, whether they may come as bulk text; importEvents
   // answers once it knows the target.
   const bulk = new BulkChoice();
-  return importEvents(adapter, readDump(source, options.format, { bulk: (table) => bulk.ask(table) }), options, bulk);
+  return importEvents(adapter, readDump(source, options.format, { bulk: bulk.ask }), options, bulk);
 }
 
 /** Which tables' rows a reader may hand over as the target's bulk text (see load.ts bulkRequest). */
@@ -53,9 +53,8 @@ export class BulkChoice {
     this.answer = answer;
   }
 
-  ask(table: string): BulkRequest | undefined {
-    return this.answer?.(table);
-  }
+  /** For ReadOptions.bulk (bound: it is passed on as it is). */
+  readonly ask = (table: string): BulkRequest | undefined => this.answer?.(table);
 }
 
 /**

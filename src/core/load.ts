@@ -158,8 +158,8 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
     }
     return;
   }
-  const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
-  const keyed = pk.length > 0 && pk.every((p) => p >= 0);
+  const pk = keyPositions(table);
+  const keyed = pk.length > 0;
   const it = rows[Symbol.asyncIterator]();
   let done = false;
   while (!done) {
@@ -206,10 +206,13 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
 export function bulkRequest(loading: Loading, plan: TablePlan | undefined): BulkRequest | undefined {
   const { writer, nativeFormat } = loading;
   if (!plan?.fresh || loading.dryRun || !nativeFormat || !writer.writeNativeRows || loading.merger?.movesInto(plan.table.name)) return undefined;
-  const { table } = plan;
+  return { field: nativeField(nativeFormat), keys: loading.ledger ? keyPositions(plan.table) : [], createdTable: plan.created };
+}
+
+/** Positions of the primary key's columns, which the ledger records; none when the table has no usable key. */
+function keyPositions(table: Table): number[] {
   const pk = table.primaryKey.map((n) => table.columns.findIndex((c) => c.name === n));
-  const keyed = Boolean(loading.ledger) && pk.length > 0 && pk.every((p) => p >= 0);
-  return { field: nativeField(nativeFormat), keys: keyed ? pk : [], createdTable: plan.created };
+  return pk.every((p) => p >= 0) ? pk : [];
 }
 
 /**

@@ -143,14 +143,15 @@ const bad = (problem: string): never => {
   throw new ValueProblem(problem);
 };
 
-const RANGES = {
+/** The integer types' ranges (bigint's as the nearest doubles), for every check of an integer value. */
+export const INTEGER_RANGES = {
   smallint: { min: -32768, max: 32767, what: 'a smallint (16-bit integer)' },
   integer: { min: -2147483648, max: 2147483647, what: 'an integer (32-bit)' },
   bigint: { min: Number(INT64_MIN), max: Number(INT64_MAX), what: 'a bigint (64-bit integer)' },
 };
 
 function integerValue(type: 'smallint' | 'integer' | 'bigint', value: unknown): number | string {
-  const { min, max, what } = RANGES[type];
+  const { min, max, what } = INTEGER_RANGES[type];
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) bad(`expected ${what}, got ${describe(value)}`);
     if (value < min || value > max) bad(`${value} is out of range for ${what}`);

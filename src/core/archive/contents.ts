@@ -107,7 +107,7 @@ export async function archiveHeader(reader: ArchiveReader, manifest: Manifest): 
  */
 export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest, bulk?: BulkChoice): AsyncIterable<ImportEvent> {
   if (manifest.kind === 'dump') {
-    yield* readDump(await reader.openGzipEntry(DUMP_ENTRY), 'ndjson', { bulk: bulk && ((table) => bulk.ask(table)) });
+    yield* readDump(await reader.openGzipEntry(DUMP_ENTRY), 'ndjson', { bulk: bulk?.ask });
     return;
   }
   const kind = manifest.kind;

@@ -1,5 +1,5 @@
 import type { Column, Row, Table } from '../schema/model';
-import { portableValue, ValueProblem } from '../values';
+import { INTEGER_RANGES, portableValue, ValueProblem } from '../values';
 
 /**
  * A dump's rows written straight into the target engine's bulk text (COPY text, LOAD DATA text),
@@ -42,7 +42,7 @@ export interface BulkPiece {
 }
 
 /** Bytes a piece collects before the caller hands it on: one packet on the wire, not a large allocation. */
-export const BULK_PIECE_BYTES = 64 * 1024;
+const BULK_PIECE_BYTES = 64 * 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -236,7 +236,7 @@ export class BulkLines {
       case 'smallint':
       case 'integer':
       case 'bigint': {
-        const { min, max } = INTEGER_RANGE[column.type];
+        const { min, max } = INTEGER_RANGES[column.type];
         return orNull((b, at, end) => this.writeInteger(b, at, end, min, max));
       }
       case 'boolean': {
@@ -434,12 +434,6 @@ export class BulkLines {
 const NULL = Buffer.from('null');
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
-
-const INTEGER_RANGE = {
-  smallint: { min: -32768, max: 32767 },
-  integer: { min: -2147483648, max: 2147483647 },
-  bigint: { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
-};
 
 function isInteger(column: Column): boolean {
   return column.type === 'smallint' || column.type === 'integer' || column.type === 'bigint';

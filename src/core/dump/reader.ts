@@ -197,11 +197,8 @@ async function* readNdjson(source: AsyncIterable<Buffer | string>, options: Read
 
   /** A line read as JSON; true when it is the trailer. `cutOff`: the file ends inside this line. */
   const line = function* (text: string, cutOff: boolean): Generator<DumpEvent, boolean> {
-    if (trailer) {
-      if (text.trim() === '') return false;
-      throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
-    }
     if (text.trim() === '') return false;
+    if (trailer) throw new DbPorterError('DUMP_INVALID', `NDJSON line ${lineNo} comes after the trailer line; the trailer must be last.`);
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -1,5 +1,5 @@
 import type { Writer } from '../engines/adapter';
-import type { Column, PortableType, Row, Table } from '../schema/model';
+import type { Column, ForeignKey, PortableType, Row, Table } from '../schema/model';
 import { creationColumn, updateColumn } from '../schema/conventions';
 import { DbPorterError, throwIfAborted } from '../errors';
 import { batchOf } from '../batches';
@@ -83,14 +83,19 @@ export class Merger {
   /** Whether repoint may change rows of `table`: some incoming row it references was merged into a target row with another key. */
   movesInto(table: string): boolean {
     const def = this.incoming.find((t) => t.name === table);
-    return (def?.foreignKeys ?? []).some((fk) => Boolean(this.moved.get(fk.references.table)?.get(fk.references.columns.join('\0'))?.size));
+    return (def?.foreignKeys ?? []).some((fk) => Boolean(this.movedKeys(fk)?.size));
+  }
+
+  /** For the rows a foreign key references: incoming key → the key of the target row it was merged into. */
+  private movedKeys(fk: ForeignKey): Map<string, Row> | undefined {
+    return this.moved.get(fk.references.table)?.get(fk.references.columns.join('\0'));
   }
 
   /** Rewrites, in place, foreign keys of `rows` that point at incoming rows merged into target rows with other keys. */
   repoint(table: string, columns: Column[], rows: Row[]): void {
     const def = this.incoming.find((t) => t.name === table);
     for (const fk of def?.foreignKeys ?? []) {
-      const map = this.moved.get(fk.references.table)?.get(fk.references.columns.join('\0'));
+      const map = this.movedKeys(fk);
       if (!map?.size) continue;
       const positions = fk.columns.map((c) => columns.findIndex((x) => x.name === c));
       if (positions.some((p) => p < 0)) continue;
