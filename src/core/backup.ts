@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ResolvedDatabase } from './config';
+import type { SchemaNote } from './schema/model';
 import type { OperationOptions } from './progress';
 import { withAdapter, type Adapter } from './engines';
 import { countAllRows } from './tables';
@@ -175,6 +176,8 @@ export interface RestoreResult {
   manifest: Manifest;
   rowCounts: Record<string, number>;
   filesRestored: number;
+  /** What the restore adapted or could not carry (an archive of another engine, or objects this one cannot recreate). */
+  notes: SchemaNote[];
 }
 
 export interface RestoreOptions extends OperationOptions {
@@ -221,6 +224,7 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
       }
     }
 
+    let notes: SchemaNote[] = [];
     if (manifest.kind === 'sqlite-file' && location.engine === 'sqlite') {
       await replaceSqliteFile(reader, location.file);
     } else if (manifest.kind === 'sqlite-file') {
@@ -229,7 +233,7 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
       try {
         const source = await SqliteAdapter.open(tmp);
         try {
-          await replaceTables(db, (target) => copyDatabase(source, target, { replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), options);
+          notes = (await replaceTables(db, (target) => copyDatabase(source, target, { replaceDatabase: true, signal: options.signal, onProgress: options.onProgress }), options)).notes;
         } finally {
           await source.close();
         }
@@ -237,17 +241,17 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
         fs.rmSync(tmp, { force: true });
       }
     } else if (holdsRows(manifest)) {
-      await replaceTables(db, (target) => restoreArchiveRows(reader, manifest, target, options), options);
+      notes = (await replaceTables(db, (target) => restoreArchiveRows(reader, manifest, target, options), options)).notes;
     } else if (location.engine === 'sqlite') {
       // An empty snapshot of a SQLite file that did not exist: restoring it removes the file.
       fs.rmSync(location.file, { force: true });
     } else {
-      await replaceTables(db, (target) => target.write((w) => w.introspect().then((s) => w.dropTables(s.tables.map((t) => t.name)))), options);
+      await replaceTables(db, (target) => target.write((w) => w.clear()), options);
     }
 
     // The database is back; now the folders trade places with their staged copies.
     for (const { root, dir } of staged.splice(0)) swapFolder(root, dir);
-    return { file, manifest, rowCounts: manifest.rowCounts, filesRestored };
+    return { file, manifest, rowCounts: manifest.rowCounts, filesRestored, notes };
   } finally {
     for (const { dir } of staged) fs.rmSync(dir, { recursive: true, force: true });
     reader.close();
@@ -261,18 +265,18 @@ export async function restoreBackup(file: string, db: ResolvedDatabase, options:
  * and swaps it in at once; if even that is refused (no right to create databases, triggers), the
  * tables are replaced in place, and should that fail half way, `putBack` goes back in.
  */
-async function replaceTables(db: ResolvedDatabase, load: (target: Adapter) => Promise<unknown>, options: RestoreOptions): Promise<void> {
-  await withAdapter(
+async function replaceTables<T>(db: ResolvedDatabase, load: (target: Adapter) => Promise<T>, options: RestoreOptions): Promise<T> {
+  return withAdapter(
     db.url,
     async (target) => {
-      if (!target.replaceAll) return void (await load(target));
+      if (!target.replaceAll) return load(target);
       const atomic = await target.replaceAll(load, options.signal);
-      if ('result' in atomic) return;
+      if ('result' in atomic) return atomic.result;
       options.onNote?.(
         `This restore cannot be atomic: ${atomic.refused}. The tables are replaced in place; a failure puts the snapshot back, but a killed run leaves the database half restored.`,
       );
       try {
-        await load(target);
+        return await load(target);
       } catch (err) {
         if (!options.putBack) throw err;
         try {

@@ -6,8 +6,9 @@ import { DbPorterError, throwIfAborted } from './errors';
 import { chunks, selectSlice, type Selector, type Slice } from './subset';
 import { drawSubstitutions, rowRewriter, substitutionsRecord } from './ids';
 import type { Adapter, Reader } from './engines/adapter';
-import type { Column, DatabaseSchema, Row, Table } from './schema/model';
-import { rowCountsOf, selectTables } from './tables';
+import type { Column, DatabaseSchema, Row, SchemaNote, Table } from './schema/model';
+import { sortNotes } from './schema/report';
+import { rowCountsOf, schemaOfTables, selectTables } from './tables';
 import { TOOL } from './version';
 
 export interface ExportOptions extends OperationOptions {
@@ -41,6 +42,8 @@ export interface ExportResult {
   durationMs: number;
   /** For partial exports: the slice, whose owned rows --delete-exported-data removes. */
   slice?: Slice;
+  /** What the source holds that the dump does not carry (also in the dump's metadata.report). */
+  notes: SchemaNote[];
 }
 
 /**
@@ -58,6 +61,7 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
   const writer = createDumpWriter(out, options.format, { indent: options.indent });
   const results: ExportResult['tables'] = [];
   let sliced: Slice | undefined;
+  let notes: SchemaNote[] = [];
   await adapter.read(async (reader) => {
     const slice = options.select ? await selectSlice(reader, schema, options.select, options.signal) : undefined;
     sliced = slice;
@@ -66,7 +70,9 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     const substitutions = options.randomizeLegacyIds
       ? await drawSubstitutions(tables, (table) => keysOf(reader, table, slice, options.signal), options.signal)
       : undefined;
-    const header = newDumpHeader(adapter, tables, rowCounts, {
+    const carried = schemaOfTables(schema, tables).schema;
+    notes = carried.notes ?? [];
+    const header = newDumpHeader(adapter, carried, rowCounts, {
       format: options.format,
       ...(options.tables?.length ? { tables: options.tables } : {}),
       ...(options.select ? { select: options.select } : {}),
@@ -105,11 +111,22 @@ export async function exportDatabase(adapter: Adapter, out: Writable, options: E
     }
     await writer.finish();
   });
-  return { format: options.format, tables: results, rows: results.reduce((n, t) => n + t.rows, 0), durationMs: Date.now() - started, ...(sliced ? { slice: sliced } : {}) };
+  return {
+    format: options.format,
+    tables: results,
+    rows: results.reduce((n, t) => n + t.rows, 0),
+    durationMs: Date.now() - started,
+    notes: sortNotes(notes),
+    ...(sliced ? { slice: sliced } : {}),
+  };
 }
 
-/** The header of a dump of `tables` read from `adapter` now: what the dump holds and where it came from. */
-export function newDumpHeader(adapter: Adapter, tables: Table[], rowCounts: Record<string, number>, options: DumpHeader['metadata']['options']): DumpHeader {
+/**
+ * The header of a dump of `schema` (its tables in the order their rows follow) read from `adapter`
+ * now: what the dump holds, where it came from, and what the source holds that it could not carry.
+ */
+export function newDumpHeader(adapter: Adapter, schema: DatabaseSchema, rowCounts: Record<string, number>, options: DumpHeader['metadata']['options']): DumpHeader {
+  const report = sortNotes(schema.notes ?? []);
   return {
     metadata: {
       format: FORMAT_NAME,
@@ -119,8 +136,9 @@ export function newDumpHeader(adapter: Adapter, tables: Table[], rowCounts: Reco
       createdAt: new Date().toISOString(),
       options,
       rowCounts,
+      ...(report.length ? { report } : {}),
     },
-    schema: { engine: adapter.engine, tables },
+    schema: { ...schema, engine: adapter.engine },
   };
 }
 

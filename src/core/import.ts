@@ -1,6 +1,6 @@
 import type { Adapter } from './engines/adapter';
 import type { OperationOptions } from './progress';
-import type { Row } from './schema/model';
+import type { Row, SchemaNote } from './schema/model';
 import { readDump } from './dump/reader';
 import type { BulkPiece, BulkRequest } from './dump/bulk-text';
 import type { DumpFormat, DumpHeader, ImportEvent } from './dump/format';
@@ -23,6 +23,12 @@ export interface ImportOptions extends OperationOptions {
   ledger?: LedgerContext;
   /** Also import the ledger rows the dump carries (its dbporter_imported table); left out by default. */
   keepImportMetadata?: boolean;
+  /**
+   * Run the SQL the dump carries (views, triggers, functions, rules, expressions) as it is: a dump
+   * is input from outside, so without this its SQL is reported as not carried. Restores of backups
+   * set it: a backup is DB Porter's own archive, checked against its manifest.
+   */
+  trustDump?: boolean;
 }
 
 export interface ImportResult extends LoadResult {
@@ -71,15 +77,23 @@ export async function importEvents(adapter: Adapter, source: AsyncIterable<Impor
   const results = new Map<string, TableResult>();
   const dryRun = Boolean(options.dryRun);
   // The dump's own ledger describes imports into its source, not into this target.
-  const incoming = header.schema.tables.filter((t) => options.keepImportMetadata || t.name !== LEDGER_TABLE);
+  const incoming = { ...header.schema, tables: header.schema.tables.filter((t) => options.keepImportMetadata || t.name !== LEDGER_TABLE) };
+  let notes: SchemaNote[] = [];
 
   try {
     await adapter.write(async (writer) => {
-      const ledger = options.ledger && !dryRun ? new LedgerWriter(writer, options.ledger) : undefined;
+      const ledger = options.ledger && !dryRun ? new LedgerWriter(writer, adapter.engine, options.ledger) : undefined;
       // First: on MySQL creating a table commits, so it cannot follow the first row.
       await ledger?.prepare((await writer.introspect()).tables);
-      const plans = await prepareTarget(writer, incoming, mode, { replaceDatabase: options.replaceDatabase, dryRun });
-      const merger = mode === 'merge' ? new Merger(writer, incoming, { ...(options.merge ?? { strategies: KEEP_TARGET }), dryRun, signal: options.signal }) : undefined;
+      const prepared = await prepareTarget(writer, adapter.dialect, incoming, mode, {
+        replaceDatabase: options.replaceDatabase,
+        dryRun,
+        trusted: Boolean(options.trustDump),
+        fromDump: true,
+      });
+      const plans = prepared.plans;
+      notes = prepared.notes;
+      const merger = mode === 'merge' ? new Merger(writer, incoming.tables, { ...(options.merge ?? { strategies: KEEP_TARGET }), dryRun, signal: options.signal }) : undefined;
       const loading: Loading = { writer, mode, merger, ledger, dryRun, signal: options.signal, onProgress: options.onProgress, results, nativeFormat: adapter.nativeFormat };
       for (const plan of plans.values()) tally(results, plan, { rows: 0, inserted: 0 });
       bulk?.decide((table) => bulkRequest(loading, plans.get(table)));
@@ -111,7 +125,7 @@ export async function importEvents(adapter: Adapter, source: AsyncIterable<Impor
     if (!(err instanceof DryRunDone)) throw err;
   }
 
-  return { ...summarize(mode, results, started), source: header.metadata.source, dryRun };
+  return { ...summarize(mode, results, started, notes), source: header.metadata.source, dryRun };
 }
 
 /** One event of look-ahead, so that a run of rows for one table can be handed on as one stream. */

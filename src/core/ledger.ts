@@ -3,6 +3,8 @@ import type { Column, Row, Table } from './schema/model';
 import { DbPorterError } from './errors';
 import { integerFromString } from './values';
 import { batchOf } from './batches';
+import { portableSchema } from './schema/adapt';
+import type { Engine } from './url';
 
 /**
  * The import ledger: a table in the target that records, for every import, which rows it brought
@@ -65,14 +67,18 @@ export class LedgerWriter {
   private readonly importedAt = new Date().toISOString();
   private ready = false;
 
-  constructor(private readonly writer: Writer, private readonly context: LedgerContext) {
+  constructor(
+    private readonly writer: Writer,
+    private readonly engine: Engine,
+    private readonly context: LedgerContext,
+  ) {
     if (!context.label.trim()) throw new DbPorterError('BAD_ARGUMENT', 'An import label cannot be empty; give --label-name NAME.');
     if (context.label.length > 200) throw new DbPorterError('BAD_ARGUMENT', `An import label has at most 200 characters; "${context.label.slice(0, 40)}..." has ${context.label.length}.`);
   }
 
   /** Creates the ledger table when the target has none; call before the first row is written (MySQL DDL commits). */
   async prepare(existing: Table[]): Promise<void> {
-    if (!existing.some((t) => t.name === LEDGER_TABLE)) await this.writer.createTables([ledgerTable]);
+    if (!existing.some((t) => t.name === LEDGER_TABLE)) await this.writer.createSchema(portableSchema(this.engine, [ledgerTable]));
     this.ready = true;
   }
 

@@ -1,6 +1,10 @@
 import type { NativeFormat, Writer } from './engines/adapter';
 import type { TableEvent } from './dump/format';
-import type { Column, Row, Table } from './schema/model';
+import type { Column, DatabaseSchema, Row, SchemaNote, Table } from './schema/model';
+import type { Dialect } from './schema/dialect';
+import { adaptSchema, type TargetSchema } from './schema/adapt';
+import { notCarried, sortNotes } from './schema/report';
+import { dialectOf } from './engines/dialects';
 import type { Progress } from './progress';
 import { DbPorterError } from './errors';
 import { rebatch } from './batches';
@@ -53,6 +57,8 @@ export interface TableResult {
 export interface LoadResult {
   mode: LoadMode;
   tables: TableResult[];
+  /** What the schema the load created adapted or left behind (schema/report.ts). */
+  notes: SchemaNote[];
   rows: number;
   inserted: number;
   merged: number;
@@ -60,8 +66,14 @@ export interface LoadResult {
 }
 
 export interface TablePlan {
-  /** The incoming table (as created, when it was). */
+  /**
+   * The incoming table as it loads: the columns rows are written to, in the incoming order (a
+   * column the target computes, a generated one, is not written). Rows of the incoming table
+   * with every column go through `project` first.
+   */
   table: Table;
+  /** From a row of every incoming column to one of `table`'s columns; absent when they are the same. */
+  project?: (row: Row) => Row;
   /** The table as the target has it, keys and all; the incoming table when it is created. */
   target: Table;
   created: boolean;
@@ -69,53 +81,130 @@ export interface TablePlan {
   fresh: boolean;
 }
 
+/** Where an incoming schema comes from, for adaptSchema: whether its SQL may run, and whether it is a dump's. */
+export interface SchemaOrigin {
+  /** A copy from a database, a restore of a backup, or an import told --trust-dump. */
+  trusted: boolean;
+  fromDump: boolean;
+}
+
+export interface PreparedTarget {
+  plans: Map<string, TablePlan>;
+  /** What the tables and objects created here adapted or left behind (the schema report). */
+  notes: SchemaNote[];
+}
+
 /**
- * Creates the incoming tables the target lacks, empties them in replace mode, and checks that
- * every incoming column exists in the tables that were already there.
+ * Creates what the incoming schema holds that the target lacks (tables, and the types, sequences,
+ * views and other objects of the database), made for the target's engine by adaptSchema; empties
+ * the incoming tables in replace mode; and checks that every incoming column exists in the tables
+ * that were already there. Tables that were there keep their definition: only their rows change.
  */
 export async function prepareTarget(
   writer: Writer,
-  incoming: Table[],
+  dialect: Dialect,
+  incoming: DatabaseSchema,
   mode: LoadMode,
-  options: { replaceDatabase?: boolean; dryRun?: boolean } = {},
-): Promise<Map<string, TablePlan>> {
+  options: SchemaOrigin & { replaceDatabase?: boolean; dryRun?: boolean },
+): Promise<PreparedTarget> {
   const target = await writer.introspect();
   if (options.replaceDatabase && !options.dryRun) {
-    // A restore: the target becomes exactly the incoming tables, nothing of what was there stays.
-    await writer.dropTables(target.tables.map((t) => t.name));
+    // A restore: the target becomes exactly the incoming schema, nothing of what was there stays.
+    await writer.clear();
     target.tables = [];
   }
+  const adaptation = adaptSchema(incoming, { dialect, sourceDialect: dialectOf(incoming.engine), trusted: options.trusted, fromDump: options.fromDump });
   const existing = new Map(target.tables.map((t) => [t.name, t]));
-  const known = new Set([...existing.keys(), ...incoming.map((t) => t.name)]);
+  const known = new Set([...existing.keys(), ...incoming.tables.map((t) => t.name)]);
   const plans = new Map<string, TablePlan>();
   const toCreate: Table[] = [];
-  for (const table of incoming) {
+  const notes: SchemaNote[] = [];
+  for (const table of adaptation.schema.tables) {
     const there = existing.get(table.name);
     if (there) {
-      const columns = new Set(there.columns.map((c) => c.name));
-      const missing = table.columns.find((c) => !columns.has(c.name));
-      if (missing) {
-        throw new DbPorterError(
-          'UNKNOWN_COLUMN',
-          `Table "${table.name}" in the target has no column "${missing.name}", which the incoming data has. Add the column to the target table, or import into a database without that table; nothing was written.`,
-        );
-      }
-      plans.set(table.name, { table, target: there, created: false, fresh: mode === 'replace' || Boolean(options.replaceDatabase) });
-    } else {
-      // A foreign key to a table that exists on neither side cannot be created; the rows still can.
-      const creatable = { ...table, foreignKeys: table.foreignKeys.filter((fk) => known.has(fk.references.table)) };
-      toCreate.push(creatable);
-      plans.set(table.name, { table: creatable, target: creatable, created: true, fresh: true });
+      checkColumns(table, there);
+      plans.set(table.name, { ...written(table, there), target: there, created: false, fresh: mode === 'replace' || Boolean(options.replaceDatabase) });
+      continue;
     }
+    // A foreign key to a table that exists on neither side cannot be created; the rows still can.
+    const creatable = { ...table, foreignKeys: table.foreignKeys.filter((fk) => known.has(fk.references.table)) };
+    for (const fk of table.foreignKeys.filter((f) => !known.has(f.references.table))) {
+      notes.push(notCarried('foreign key', fk.name ?? fk.columns.join(', '), `it references table "${fk.references.table}", which is neither among the incoming tables nor in the target`, table.name));
+    }
+    toCreate.push(creatable);
+    plans.set(table.name, { ...written(creatable, creatable), target: creatable, created: true, fresh: true });
   }
+  // What the report says of a table that was there already is not so: its definition stays as it is.
+  notes.push(...adaptation.notes.filter((n) => n.table === undefined || !existing.has(n.table)));
+  const created = objectsMissingFrom(target, { ...adaptation.schema, tables: toCreate } as TargetSchema);
   // A dry run checks what it can and changes nothing: tables it would create count as created.
-  if (options.dryRun) return plans;
-  if (toCreate.length) await writer.createTables(toCreate);
+  if (options.dryRun) return { plans, notes };
+  await writer.createSchema(created);
   if (mode === 'replace') {
-    const toEmpty = incoming.map((t) => t.name).filter((name) => existing.has(name));
+    const toEmpty = incoming.tables.map((t) => t.name).filter((name) => existing.has(name));
     if (toEmpty.length) await writer.emptyTables(toEmpty);
   }
-  return plans;
+  return { plans, notes };
+}
+
+/** The incoming table with only the columns rows are written to: not those the target computes. */
+function written(incoming: Table, target: Table): Pick<TablePlan, 'table' | 'project'> {
+  const computed = new Set(target.columns.filter((c) => c.generated).map((c) => c.name));
+  if (!computed.size) return { table: incoming };
+  const table = { ...incoming, columns: incoming.columns.filter((c) => !computed.has(c.name)) };
+  return { table, project: projector(incoming.columns, table.columns) };
+}
+
+/** Rows of columns `from` as rows of columns `to` (a subset, by name); undefined when nothing changes. */
+export function projector(from: Column[], to: Column[]): ((row: Row) => Row) | undefined {
+  const positions = to.map((c) => from.findIndex((f) => f.name === c.name));
+  if (positions.some((p) => p < 0)) throw new Error(`projector: ${to.map((c) => c.name).join(', ')} is not a subset of ${from.map((c) => c.name).join(', ')}`);
+  if (positions.length === from.length && positions.every((p, i) => p === i)) return undefined;
+  return (row) => positions.map((p) => row[p]);
+}
+
+/** Batches of rows through a projection (see projector). */
+export async function* projected(batches: AsyncIterable<Row[]>, project: ((row: Row) => Row) | undefined): AsyncIterable<Row[]> {
+  if (!project) return yield* batches;
+  for await (const batch of batches) yield batch.map(project);
+}
+
+function checkColumns(table: Table, there: Table): void {
+  const columns = new Set(there.columns.map((c) => c.name));
+  const missing = table.columns.find((c) => !columns.has(c.name));
+  if (missing) {
+    throw new DbPorterError(
+      'UNKNOWN_COLUMN',
+      `Table "${table.name}" in the target has no column "${missing.name}", which the incoming data has. Add the column to the target table, or import into a database without that table; nothing was written.`,
+    );
+  }
+}
+
+/** The database-level objects of `schema` that the target does not have yet (by name), with its tables. */
+function objectsMissingFrom(target: DatabaseSchema, schema: TargetSchema): TargetSchema {
+  const absent = <T extends { name: string }>(items: T[] | undefined, there: T[] | undefined): T[] | undefined => {
+    const names = new Set((there ?? []).map((i) => i.name));
+    const left = items?.filter((i) => !names.has(i.name));
+    return left?.length ? left : undefined;
+  };
+  const out: DatabaseSchema = { engine: schema.engine, tables: schema.tables };
+  const types = absent(schema.types, target.types);
+  if (types) out.types = types;
+  const collations = absent(schema.collations, target.collations);
+  if (collations) out.collations = collations;
+  const sequences = absent(schema.sequences, target.sequences);
+  if (sequences) out.sequences = sequences;
+  const views = absent(schema.views, target.views);
+  if (views) out.views = views;
+  const routines = absent(schema.routines, target.routines);
+  if (routines) out.routines = routines;
+  const triggers = absent(schema.triggers, target.triggers);
+  if (triggers) out.triggers = triggers;
+  const rules = absent(schema.rules, target.rules);
+  if (rules) out.rules = rules;
+  const extensions = absent(schema.extensions, target.extensions);
+  if (extensions) out.extensions = extensions;
+  return out as TargetSchema;
 }
 
 /** What loading a table needs besides its rows: made once per unit of writing, for import and copy alike. */
@@ -144,8 +233,9 @@ const SEGMENT_ROWS = 100_000;
  * merged a batch at a time; otherwise they stream through the engine's bulk path, in segments
  * after each of which the ledger records the keys the segment brought in.
  */
-export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIterable<Row[]>, rowsTotal?: number): Promise<void> {
+export async function loadTable(loading: Loading, plan: TablePlan, incoming: AsyncIterable<Row[]>, rowsTotal?: number): Promise<void> {
   const { table } = plan;
+  const rows = projected(incoming, plan.project);
   const { merger, ledger, results } = loading;
   const progress = () => loading.onProgress?.({ table: table.name, rowsDone: results.get(table.name)?.rows ?? 0, rowsTotal });
   if (merger && !plan.fresh) {
@@ -205,7 +295,7 @@ export async function loadTable(loading: Loading, plan: TablePlan, rows: AsyncIt
  */
 export function bulkRequest(loading: Loading, plan: TablePlan | undefined): BulkRequest | undefined {
   const { writer, nativeFormat } = loading;
-  if (!plan?.fresh || loading.dryRun || !nativeFormat || !writer.writeNativeRows || loading.merger?.movesInto(plan.table.name)) return undefined;
+  if (!plan?.fresh || plan.project || loading.dryRun || !nativeFormat || !writer.writeNativeRows || loading.merger?.movesInto(plan.table.name)) return undefined;
   return { field: nativeField(nativeFormat), keys: loading.ledger ? keyPositions(plan.table) : [], createdTable: plan.created };
 }
 
@@ -262,14 +352,16 @@ export async function loadWholeTable(loading: Loading, plan: TablePlan, event: T
   const { writer, results } = loading;
   const before = results.get(table.name)?.rows ?? 0;
   const native = event.native;
-  if (native && native.format === loading.nativeFormat && writer.writeNativeRows && plan.fresh && !loading.merger && !loading.ledger && !loading.dryRun) {
+  // The archive's text holds the columns the backup read; it goes in as it is only where the load writes exactly those.
+  const project = projector(event.columns, table.columns);
+  if (native && !project && native.format === loading.nativeFormat && writer.writeNativeRows && plan.fresh && !loading.merger && !loading.ledger && !loading.dryRun) {
     const count = await writer.writeNativeRows(table.name, table.columns, native.bytes(), {
       signal: loading.signal,
       onRows: (rowsDone) => loading.onProgress?.({ table: table.name, rowsDone: before + rowsDone, rowsTotal: event.rows }),
     });
     tally(results, plan, count);
   } else {
-    await loadTable(loading, plan, event.batches(loading.signal), event.rows);
+    await loadTable(loading, { ...plan, project }, event.batches(loading.signal), event.rows);
   }
   const loaded = (results.get(table.name)?.rows ?? 0) - before;
   if (loaded !== event.rows) {
@@ -306,11 +398,12 @@ export function tally(results: Map<string, TableResult>, plan: TablePlan, count:
   results.set(plan.table.name, r);
 }
 
-export function summarize(mode: LoadMode, results: Map<string, TableResult>, started: number): LoadResult {
+export function summarize(mode: LoadMode, results: Map<string, TableResult>, started: number, notes: SchemaNote[]): LoadResult {
   const tables = [...results.values()];
   return {
     mode,
     tables,
+    notes: sortNotes(notes),
     rows: tables.reduce((n, t) => n + t.rows, 0),
     inserted: tables.reduce((n, t) => n + t.inserted, 0),
     merged: tables.reduce((n, t) => n + t.merged, 0),

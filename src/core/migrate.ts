@@ -12,6 +12,7 @@ import { restoreBackup, takeSnapshot } from './backup';
 import { processIsRunning } from './atomic-file';
 import { maskUrl } from './url';
 import { batchOf } from './batches';
+import { portableSchema } from './schema/adapt';
 
 /**
  * Schema migrations from a folder of scripts: SQL files run through the database's own adapter,
@@ -359,7 +360,7 @@ type Writer = Parameters<Parameters<Adapter['write']>[0]>[0];
 async function ensureRecordTable(w: Writer, ...others: Table[]): Promise<void> {
   const schema = await w.introspect();
   const missing = [RECORD_TABLE, ...others].filter((table) => !schema.tables.some((t) => t.name === table.name));
-  if (missing.length) await w.createTables(missing);
+  if (missing.length) await w.createSchema(portableSchema(schema.engine, missing));
 }
 
 function now(): string {

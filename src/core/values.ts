@@ -1,4 +1,5 @@
 import type { Column, PortableType } from './schema/model';
+import { ewkbProblem } from './geometry';
 
 /**
  * The portable value encoding: how each portable type travels in dumps and between adapters.
@@ -17,6 +18,7 @@ import type { Column, PortableType } from './schema/model';
  *   timestamptz        "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"         (always UTC)
  *   json               the document's text, as a string: numbers of any size survive, and a
  *                      JSON null stays distinct from SQL NULL
+ *   geometry           EWKB in upper-case hex, as PostGIS prints it (SRID included; see geometry.ts)
  *   SQL NULL           null
  */
 
@@ -219,6 +221,10 @@ export function checkType(type: PortableType, value: unknown): unknown {
       const normal = typeof value === 'string' ? normalizeTimestamptz(value) : undefined;
       return normal ?? bad(`expected a timestamp with zone like "2024-01-31T13:45:00Z", got ${describe(value)}`);
     }
+    case 'geometry': {
+      const problem = typeof value === 'string' ? ewkbProblem(value) : 'expected a geometry as EWKB in hex (as PostGIS prints it)';
+      return problem ? bad(`${problem}, got ${describe(value)}`) : (value as string).toUpperCase();
+    }
     case 'json':
       if (typeof value !== 'string') return bad(`expected the JSON document as a string, got ${describe(value)}`);
       try {
@@ -259,6 +265,8 @@ export function canonicalValue(type: PortableType, value: unknown): string {
       return stableJson(JSON.parse(String(value)));
     case 'uuid':
       return String(value).toLowerCase();
+    case 'geometry':
+      return String(value).toUpperCase();
     default:
       return String(value);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DbPorterError } from '../core/errors';
-import { DUMP_FORMATS, headerSchema } from '../core/dump/format';
+import { DUMP_FORMATS } from '../core/dump/format';
+import { parseDumpHeader } from '../core/dump/header';
 import { LOAD_MODES } from '../core/load';
 
 /** The bodies the admin API takes, checked with zod before anything is read from or written to a database. */
@@ -18,7 +19,12 @@ export const exportRequest = z
   .refine((r) => !(r.indent && r.format === 'ndjson'), { message: 'indent applies to JSON only: NDJSON keeps one row per line', path: ['indent'] });
 
 /** A whole JSON dump as export writes it; its rows are checked value by value as they load. */
-const jsonDump = headerSchema.extend({ data: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))) });
+const jsonDump = z
+  .object({ metadata: z.unknown(), schema: z.unknown(), data: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))) })
+  .superRefine((dump, ctx) => {
+    const parsed = parseDumpHeader({ metadata: dump.metadata, schema: dump.schema });
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  });
 
 /** JSON is the default format, as on the command line. */
 const withFormat = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && !('format' in v) ? { ...v, format: 'json' } : v);

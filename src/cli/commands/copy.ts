@@ -3,6 +3,7 @@ import { DbPorterError } from '../../core/errors';
 import { resolveDatabase } from '../../core/config';
 import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
 import { modeFrom } from './import';
+import { logReport } from '../io';
 import { loadSummary as summary } from '../../core/report';
 
 export const usage = `Usage: dbporter copy --from URL --to URL [--table T]... [--mode merge|replace|append] [-v]
@@ -38,6 +39,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     });
     progress.done();
     ctx.log(summary('Copied', result, values.verbose));
+    logReport(ctx, result.notes, values.verbose);
   } catch (err) {
     progress.done();
     throw err;

@@ -7,7 +7,7 @@ import { resolveDatabase } from '../../core/config';
 import { takeSnapshot } from '../../core/backup';
 import { deleteOwnedRows } from '../../core/subset';
 import { configFrom, confirm, openResolved, parse, reporter, type CliContext } from '../context';
-import { defaultDumpName } from '../io';
+import { defaultDumpName, logReport } from '../io';
 
 export const usage = `Usage: dbporter export [DEST|-] --database-url URL [--table T]... [--format json|ndjson|zip] [--indent N] [-v]
        dbporter export [DEST|-] --root TABLE --id VALUE... | --root TABLE --root-by COLUMN --value V... | --since DATE | --label NAME...
@@ -83,6 +83,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     progress.done();
     const written = destination === '-' ? 'standard output' : `${path.resolve(destination)}${result.files !== undefined ? ` (with ${result.files.toLocaleString('en-US')} files)` : ''}`;
     ctx.log(`Exported ${result.rows.toLocaleString('en-US')} rows from ${result.tables.length} tables to ${written} in ${(result.durationMs / 1000).toFixed(1)} s.`);
+    logReport(ctx, result.notes, values.verbose);
     if (values['delete-exported-data'] && result.slice) {
       const owned = [...result.slice.owned].map(([t, keys]) => `${t} ${keys.length}`).join(', ');
       await confirm(`Delete the exported rows from ${db.name} (${owned})?`, values.yes);

@@ -11,6 +11,7 @@ import { dryRunReport, loadSummary as summary } from '../../core/report';
 import { resolveDatabase } from '../../core/config';
 import { configFrom, parse, reporter, type CliContext } from '../context';
 import { checkFormat } from './export';
+import { logReport } from '../io';
 
 export const usage = `Usage: dbporter import [SRC|-] --database-url URL [--format json|ndjson|zip] [--mode merge|replace|append] [-v]
        dbporter import SRC --on-conflict [TABLE=]STRATEGY... | --conflict-resolver MODULE  [--dry-run]
@@ -34,6 +35,11 @@ rows that referenced a merged row are re-pointed to the row it merged into):
   --conflict-resolver M  a JavaScript module (path or package) exporting a class with
                        async resolve(table, targetRow, incomingRow) -> "target" | "incoming" | { row }
   --dry-run            report per table what would be inserted, merged and skipped; write nothing
+Schema: tables the database lacks are created with the dump's schema, adapted to the database's
+engine; what cannot be carried is reported (a summary on stderr, every item with -v).
+  --trust-dump         also run the SQL the dump carries: views, triggers, functions, rules,
+                       CHECK and default expressions. Without it they are reported as not
+                       carried: a dump is a file from outside, and its SQL would run with your rights
 Import ledger (table dbporter_imported in the database, read by export --label):
   --label-name NAME    the label the imported rows are recorded under (default: SRC's base name)
   --keep-import-metadata  also import the ledger rows the dump itself carries`;
@@ -52,6 +58,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       'dry-run': { type: 'boolean' },
       'label-name': { type: 'string' },
       'keep-import-metadata': { type: 'boolean' },
+      'trust-dump': { type: 'boolean' },
     },
     usage,
   );
@@ -73,6 +80,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     dryRun: values['dry-run'],
     ledger: { label: values['label-name'] ?? labelFrom(src), ...(src !== '-' ? { sourceFile: path.basename(src) } : {}) },
     keepImportMetadata: values['keep-import-metadata'],
+    trustDump: values['trust-dump'],
     signal: ctx.signal,
   };
   const progress = reporter(values.verbose);
@@ -86,6 +94,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     });
     progress.done();
     ctx.log(options.dryRun ? dryRunReport(result) : summary('Imported', result, values.verbose));
+    logReport(ctx, result.notes, values.verbose);
     if (format === 'zip' && !options.dryRun) {
       const { files, filesKept } = result as ArchiveImportResult;
       const kept = filesKept ? `, kept ${filesKept.toLocaleString('en-US')} that were there already` : '';

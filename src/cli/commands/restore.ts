@@ -3,6 +3,7 @@ import { resolveDatabase } from '../../core/config';
 import { DbPorterError } from '../../core/errors';
 import { maskUrl } from '../../core/url';
 import { configFrom, confirm, parse, reporter, type CliContext } from '../context';
+import { logReport } from '../io';
 
 export const usage = `Usage: dbporter restore --backup-file NAME|PATH [--database-url URL] [--yes] [-v]
 
@@ -30,6 +31,7 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     const rows = Object.values(result.rowCounts).reduce((n, r) => n + r, 0);
     ctx.log(`Restored ${db.name} from ${file}: ${rows.toLocaleString('en-US')} rows in ${Object.keys(result.rowCounts).length} tables${result.filesRestored ? `, ${result.filesRestored} files` : ''}.`);
     if (values.verbose) ctx.log(`  archive made ${result.manifest.createdAt} from ${result.manifest.database.source} (${result.manifest.kind})`);
+    logReport(ctx, result.notes, values.verbose);
   } catch (err) {
     progress.done();
     throw err;

@@ -4,10 +4,11 @@ import type { Writable } from 'node:stream';
 import type { Adapter, EncodedRows } from '../engines/adapter';
 import { rowsFromNative } from '../engines';
 import type { OperationOptions } from '../progress';
-import { headerSchema, type DumpHeader, type ImportEvent, type TableEvent } from '../dump/format';
+import { type DumpHeader, type ImportEvent, type TableEvent } from '../dump/format';
 import { readDump } from '../dump/reader';
+import { parseDumpHeader } from '../dump/header';
 import { RowDecoder } from '../dump/rows';
-import type { Row } from '../schema/model';
+import { writableColumns, type Row } from '../schema/model';
 import { BulkChoice, importEvents, type ImportResult } from '../import';
 import { newDumpHeader } from '../export';
 import { rowCountsOf, selectTables } from '../tables';
@@ -44,7 +45,8 @@ export function holdsRows(manifest: Manifest): boolean {
  */
 export async function writeNativeRows(adapter: Adapter, archive: ArchiveWriter, declareMore: () => void, options: OperationOptions = {}): Promise<Record<string, number>> {
   // Parents first, as in a dump: a target that checks foreign keys as rows arrive takes them in this order.
-  const tables = selectTables(await adapter.introspect(), undefined, adapter.description);
+  const schema = await adapter.introspect();
+  const tables = selectTables(schema, undefined, adapter.description);
   const schemaEntry = archive.stream(SCHEMA_ENTRY);
   const format = adapter.nativeFormat;
   if (!format) throw new Error(`${adapter.description} has no native rows to back up`);
@@ -54,13 +56,13 @@ export async function writeNativeRows(adapter: Adapter, archive: ArchiveWriter, 
   return adapter.read(async (reader) => {
     if (!reader.nativeRows) throw new Error(`${adapter.description} has no native rows to back up`);
     const rowCounts = await rowCountsOf(reader, tables);
-    schemaEntry.end(JSON.stringify(newDumpHeader(adapter, tables, rowCounts, {}), null, 2));
+    schemaEntry.end(JSON.stringify(newDumpHeader(adapter, { ...schema, tables }, rowCounts, {}), null, 2));
     for (const [n, table] of tables.entries()) {
       throwIfAborted(options.signal);
       const rowsTotal = rowCounts[table.name];
       let rowsDone = 0;
       options.onProgress?.({ table: table.name, rowsDone, rowsTotal });
-      for await (const piece of joinPieces(reader.nativeRows(table.name, table.columns, options.signal))) {
+      for await (const piece of joinPieces(reader.nativeRows(table.name, writableColumns(table), options.signal))) {
         await write(entries[n], piece.bytes);
         rowsDone += piece.rows;
         options.onProgress?.({ table: table.name, rowsDone, rowsTotal });
@@ -117,6 +119,8 @@ export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest, 
   yield { kind: 'header', header };
   for (const [n, table] of header.schema.tables.entries()) {
     const entry = tableEntry(n, format);
+    // A backup keeps the columns rows are written to; a generated column's values are computed again.
+    const columns = writableColumns(table);
     const damaged = (err: unknown) =>
       err instanceof DbPorterError && err.code !== 'DUMP_INVALID'
         ? err
@@ -130,10 +134,10 @@ export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest, 
     }
     // As rows, the values are checked as a dump's are: they were not written by the server they go to.
     async function* batches(signal?: AbortSignal): AsyncIterable<Row[]> {
-      const decoder = new RowDecoder(table);
+      const decoder = new RowDecoder({ ...table, columns });
       let rowNumber = 0;
       try {
-        for await (const batch of rowsFromNative(format, table.columns, bytes(), signal)) {
+        for await (const batch of rowsFromNative(format, columns, bytes(), signal)) {
           for (const row of batch) decoder.check(row, ++rowNumber);
           yield batch;
         }
@@ -141,7 +145,7 @@ export async function* archiveEvents(reader: ArchiveReader, manifest: Manifest, 
         throw damaged(err);
       }
     }
-    const event: TableEvent = { kind: 'table', table: table.name, rows: header.metadata.rowCounts[table.name], batches, native: { format, bytes } };
+    const event: TableEvent = { kind: 'table', table: table.name, rows: header.metadata.rowCounts[table.name], columns, batches, native: { format, bytes } };
     yield event;
   }
 }
@@ -156,7 +160,8 @@ export async function restoreArchiveRows(reader: ArchiveReader, manifest: Manife
   return importEvents(
     target,
     archiveEvents(reader, manifest, bulk),
-    { mode: 'replace', replaceDatabase: true, keepImportMetadata: true, signal: options.signal, onProgress: options.onProgress },
+    // A backup is DB Porter's own archive, verified against its manifest: its SQL is trusted, as pg_restore trusts its archives.
+    { mode: 'replace', replaceDatabase: true, keepImportMetadata: true, trustDump: true, signal: options.signal, onProgress: options.onProgress },
     bulk,
   );
 }
@@ -189,12 +194,9 @@ export function parseArchiveHeader(file: string, entry: string, text: string): D
   } catch (err) {
     throw new DbPorterError('ARCHIVE_INVALID', `${file}: ${entry} is not valid JSON (${errorMessage(err)}).`);
   }
-  const parsed = headerSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DbPorterError('ARCHIVE_INVALID', `${file}: ${entry} holds no DB Porter dump header (${issue.path.join('.') || 'top'}: ${issue.message}).`);
-  }
-  return parsed.data;
+  const parsed = parseDumpHeader(value);
+  if ('problem' in parsed) throw new DbPorterError('ARCHIVE_INVALID', `${file}: ${entry} holds no DB Porter dump header (${parsed.problem}).`);
+  return parsed.header;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { schemaSchema, type Row } from '../schema/model';
+import { schemaNoteSchema, schemaSchema, type Column, type Row } from '../schema/model';
 import type { NativeFormat } from '../engines/adapter';
 import type { BulkPiece } from './bulk-text';
 
 /**
- * Dump format version 1 (see docs/dump-format.md). Three containers, one content:
+ * Dump format version 2 (see docs/dump-format.md); version 1 dumps are read too (header.ts).
+ * Three containers, one content:
  *
  * JSON    { "metadata": {...}, "schema": {...}, "data": { "<table>": [ {row}, ... ], ... } }
  * NDJSON  {"metadata": {...}, "schema": {...}}         header line
@@ -14,7 +15,9 @@ import type { BulkPiece } from './bulk-text';
  *         truncated and refused.
  */
 export const FORMAT_NAME = 'dbporter-dump';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The versions a reader takes; an older one is brought up to date as its header is read (header.ts). */
+export const READABLE_VERSIONS = [1, 2] as const;
 
 /**
  * The longest row (an NDJSON line, a JSON row object) a reader accepts: the row is held in memory
@@ -36,6 +39,8 @@ export const metadataSchema = z.object({
   rowCounts: z.record(z.string(), z.number().int().nonnegative()),
   /** Rewritten ids (partial exports); absent when nothing was rewritten. */
   idSubstitutions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  /** What the export adapted or could not carry (schema/report.ts). */
+  report: z.array(schemaNoteSchema).optional(),
 });
 export type DumpMetadata = z.infer<typeof metadataSchema>;
 
@@ -70,6 +75,8 @@ export interface TableEvent {
   table: string;
   /** How many rows the archive says the table holds: reading them must find as many. */
   rows: number;
+  /** The columns of its rows: those the backup read (a generated column's values are computed, not kept). */
+  columns: Column[];
   batches(signal?: AbortSignal): AsyncIterable<Row[]>;
   native?: { format: NativeFormat; bytes(): AsyncIterable<Buffer> };
 }

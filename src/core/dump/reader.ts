@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
 import type { Row, Table } from '../schema/model';
 import { DbPorterError } from '../errors';
-import { MAX_ROW_CHARS, headerSchema, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader, type DumpTrailer } from './format';
+import { MAX_ROW_CHARS, trailerSchema, type DumpEvent, type DumpFormat, type DumpHeader, type DumpTrailer } from './format';
 import { JsonScanner, ScanError } from './json-scanner';
 import { RowDecoder } from './rows';
+import { parseDumpHeader, zodProblem } from './header';
 import { BulkLines, type BulkRequest } from './bulk-text';
 
 const BATCH_ROWS = 1000;
@@ -28,17 +28,12 @@ export interface ReadOptions {
   bulk?: (table: string) => BulkRequest | undefined;
 }
 
-function zodProblem(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue.path.join('.') || '(top)'}: ${issue.message}`;
-}
-
 function parseHeader(value: unknown, where: string): DumpHeader {
-  const parsed = headerSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new DbPorterError('DUMP_INVALID', `The dump's ${where} is not a DB Porter dump header (${zodProblem(parsed.error)}). Was this file written by dbporter export?`);
+  const parsed = parseDumpHeader(value);
+  if ('problem' in parsed) {
+    throw new DbPorterError('DUMP_INVALID', `The dump's ${where} is not a DB Porter dump header (${parsed.problem}). Was this file written by dbporter export?`);
   }
-  return parsed.data;
+  return parsed.header;
 }
 
 /** Counts rows per table and checks them against what the dump promised. */

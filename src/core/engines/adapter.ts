@@ -1,4 +1,6 @@
-import type { Column, DatabaseSchema, Row, Table } from '../schema/model';
+import type { Column, DatabaseSchema, Row } from '../schema/model';
+import type { Dialect } from '../schema/dialect';
+import type { TargetSchema } from '../schema/adapt';
 import type { Engine } from '../url';
 import type { RowFilter } from './filter';
 
@@ -9,6 +11,8 @@ import type { RowFilter } from './filter';
  */
 export interface Adapter {
   readonly engine: Engine;
+  /** What this engine's DDL can recreate, and its type grammar (engines/x/dialect.ts). */
+  readonly dialect: Dialect;
   /** Where this adapter points, with no password in it: for messages and dump metadata. */
   readonly description: string;
   /**
@@ -85,10 +89,18 @@ export interface Writer {
   /** Current schema of the target, as seen inside this unit of writing. */
   introspect(): Promise<DatabaseSchema>;
   /**
-   * Creates the given tables (which do not exist yet). The adapter decides when keys, foreign keys
-   * and indexes are added, so that rows can load in any order; all are in place at commit.
+   * Creates what `schema` holds (none of which exists yet): a schema adaptSchema made for this
+   * engine, so every part of it is this engine's and safe to write. The adapter decides when each
+   * part is made, so that rows can load in any order and nothing fires on them (keys, foreign
+   * keys, indexes, triggers and views may wait for the commit); all are in place at commit.
    */
-  createTables(tables: Table[]): Promise<void>;
+  createSchema(schema: TargetSchema): Promise<void>;
+  /**
+   * Drops everything of the database that introspect() reads and createSchema makes (tables, and
+   * its views, triggers, routines, types, sequences, ...), so that it ends up holding exactly what
+   * the next createSchema makes: a restore. Transactional where the engine's DDL is.
+   */
+  clear(): Promise<void>;
   /** Deletes every row of these tables. */
   emptyTables(tables: string[]): Promise<void>;
   /**

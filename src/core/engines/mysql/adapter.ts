@@ -10,6 +10,8 @@ import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { fromMysql, mysqlFromPortable, portableFromMysql, toMysql, type MysqlRaw } from './types';
 import { whereSql, type RowFilter } from '../filter';
 import { quoteMysql } from './quote';
+import { parseMysqlType } from './type-names';
+import { mysqlDialect } from './dialect';
 import { replaceThroughShadow, sweepLeftovers, withScriptLock } from './shadow';
 
 const BATCH_ROWS = 2000;
@@ -20,6 +22,7 @@ type Raw = Record<string, string | number | null>;
 
 export class MysqlAdapter implements Adapter {
   readonly engine = 'mysql' as const;
+  readonly dialect = mysqlDialect;
   readonly transactionalDdl = false;
   readonly nativeFormat = 'mysql-tsv' as const;
   readonly description: string;
@@ -153,7 +156,7 @@ export class MysqlAdapter implements Adapter {
             name: colName,
             ...shape,
             nullable: c.nullable === 'YES',
-            native: { engine: 'mysql', type: String(c.columnType) },
+            native: parseMysqlType(String(c.columnType)),
           };
           if (/auto_increment/i.test(String(c.extra))) column.autoIncrement = true;
           else {
@@ -345,12 +348,12 @@ class MysqlWriteUnit {
   }
 
   writer(): Writer {
-    return {
+    const writer: Writer = {
       introspect: async () => ({ engine: 'mysql', tables: await this.db.introspectForWrite() }),
-      createTables: async (tables) => {
-        if (this.inTransaction) throw new Error('createTables must come before any rows: MySQL would commit the open transaction');
+      createSchema: async (schema) => {
+        if (this.inTransaction) throw new Error('createSchema must come before any rows: MySQL would commit the open transaction');
         await this.db.execute('SET FOREIGN_KEY_CHECKS = 0');
-        for (const table of tables) {
+        for (const table of schema.tables) {
           await this.db.execute(createTableSql(table));
           this.created.push(table.name);
         }
@@ -383,6 +386,11 @@ class MysqlWriteUnit {
           await this.db.execute(`DROP TABLE IF EXISTS ${quoteMysql(table)}`);
           this.written.delete(table);
         }
+      },
+      // Tables only, so far: the other objects of the database arrive with the engine's full DDL.
+      clear: async () => {
+        const schema = { engine: 'mysql' as const, tables: await this.db.introspectForWrite() };
+        await writer.dropTables(schema.tables.map((t) => t.name));
       },
       emptyTables: async (tables) => {
         await this.begin();
@@ -424,6 +432,7 @@ class MysqlWriteUnit {
         }
       },
     };
+    return writer;
   }
 
   private async writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
@@ -635,6 +644,10 @@ function defaultSql(dflt: ColumnDefault | undefined, column: Column): string {
       return ` DEFAULT ${typeof dflt.value === 'boolean' ? Number(dflt.value) : dflt.value}`;
     case 'expression':
       return dflt.engine === 'mysql' ? ` DEFAULT ${dflt.sql}` : '';
+    case 'uuid':
+      return ' DEFAULT (uuid())';
+    case 'sequence':
+      return '';
   }
 }
 

@@ -1,5 +1,6 @@
 import { decimalShape, type Column, type PortableShape } from '../../schema/model';
 import { base64ToBytes, bytesToBase64, integerFromString } from '../../values';
+import { renderMysqlType } from './type-names';
 
 /** MySQL/MariaDB types to portable ones and back; docs/types.md has the table. */
 export function portableFromMysql(dataType: string, columnType: string, jsonChecked: boolean): PortableShape {
@@ -72,7 +73,7 @@ export function portableFromMysql(dataType: string, columnType: string, jsonChec
  */
 export function mysqlFromPortable(column: Column, keyed: boolean): string {
   // MariaDB's JSON is LONGTEXT with a json_valid CHECK: its native type alone would lose the check.
-  if (column.native?.engine === 'mysql' && column.type !== 'json') return column.native.type;
+  if (column.native?.engine === 'mysql' && column.type !== 'json') return renderMysqlType(column.native);
   switch (column.type) {
     case 'boolean':
       return 'TINYINT(1)';
@@ -108,6 +109,9 @@ export function mysqlFromPortable(column: Column, keyed: boolean): string {
       return 'JSON';
     case 'uuid':
       return 'CHAR(36)';
+    case 'geometry':
+      // Until geometry values are read and written as MySQL geometries: their EWKB hex as text.
+      return 'LONGTEXT';
   }
 }
 

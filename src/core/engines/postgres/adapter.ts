@@ -14,10 +14,10 @@ import { CopyJsonTranscoder } from './copy-json';
 import { whereSql, type RowFilter } from '../filter';
 import { base64ToBytes } from '../../values';
 import { portableFromPostgres, postgresFromPortable, toCopyText } from './types';
+import { quotePostgres } from './quote';
+import { parsePostgresType } from './type-names';
+import { postgresDialect } from './dialect';
 
-export function quotePostgres(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** Every value arrives as the server's text; the adapter converts by column, not pg's parsers. */
 const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
@@ -26,6 +26,7 @@ const ACTIONS: Record<string, ForeignKey['onDelete']> = { r: 'RESTRICT', c: 'CAS
 
 export class PostgresAdapter implements Adapter {
   readonly engine = 'postgres' as const;
+  readonly dialect = postgresDialect;
   readonly transactionalDdl = true;
   readonly nativeFormat = 'postgres-copy' as const;
   readonly description: string;
@@ -147,7 +148,7 @@ export class PostgresAdapter implements Adapter {
         .filter((c) => c.relid === t.oid)
         .map((c) => {
           const shape = portableFromPostgres(c.typname, c.formatted);
-          const column: Column = { name: c.name, ...shape, nullable: c.notnull !== 't', native: { engine: 'postgres', type: c.formatted } };
+          const column: Column = { name: c.name, ...shape, nullable: c.notnull !== 't', native: parsePostgresType(c.formatted) };
           const serial = c.dflt !== null && /^nextval\(/i.test(c.dflt);
           if (c.identity === 'a' || c.identity === 'd' || serial) column.autoIncrement = true;
           else if (c.dflt !== null) column.default = postgresDefault(c.dflt);
@@ -301,13 +302,18 @@ export class PostgresAdapter implements Adapter {
   }
 
   private writer(created: Table[], written: Set<string>, lifted: LiftedKey[]): Writer {
-    return {
+    const writer: Writer = {
       introspect: () => this.introspect(),
-      createTables: async (tables) => {
-        for (const table of tables) {
+      createSchema: async (schema) => {
+        for (const table of schema.tables) {
           await this.query(createTableSql(table));
           created.push(table);
         }
+      },
+      // Tables only, so far: the other objects of the database arrive with the engine's full DDL.
+      clear: async () => {
+        const schema = await this.introspect();
+        await writer.dropTables(schema.tables.map((t) => t.name));
       },
       emptyTables: async (tables) => {
         if (!tables.length) return;
@@ -382,6 +388,7 @@ export class PostgresAdapter implements Adapter {
         }
       },
     };
+    return writer;
   }
 
   private async writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
@@ -537,6 +544,10 @@ function postgresDefault(expr: string): ColumnDefault {
   return { kind: 'expression', engine: 'postgres', sql: expr };
 }
 
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 function defaultSql(dflt: ColumnDefault | undefined): string {
   if (!dflt) return '';
   switch (dflt.kind) {
@@ -546,6 +557,10 @@ function defaultSql(dflt: ColumnDefault | undefined): string {
       return typeof dflt.value === 'string' ? ` DEFAULT '${dflt.value.replace(/'/g, "''")}'` : ` DEFAULT ${dflt.value}`;
     case 'expression':
       return dflt.engine === 'postgres' ? ` DEFAULT ${dflt.sql}` : '';
+    case 'uuid':
+      return ' DEFAULT gen_random_uuid()';
+    case 'sequence':
+      return ` DEFAULT nextval(${quoteLiteral(quotePostgres(dflt.sequence))}::regclass)`;
   }
 }
 

@@ -1,6 +1,7 @@
 import { decimalShape, type Column, type PortableShape } from '../../schema/model';
 import { base64ToBytes, integerFromString } from '../../values';
 import { escapeField } from './copy-text';
+import { renderPostgresType } from './type-names';
 
 /**
  * PostgreSQL types to portable ones and back (docs/types.md has the table). Types with no portable
@@ -54,7 +55,7 @@ export function portableFromPostgres(typname: string, formatted: string): Portab
 }
 
 export function postgresFromPortable(column: Column): string {
-  if (column.native?.engine === 'postgres') return column.native.type;
+  if (column.native?.engine === 'postgres') return renderPostgresType(column.native);
   switch (column.type) {
     case 'boolean':
       return 'boolean';
@@ -86,6 +87,9 @@ export function postgresFromPortable(column: Column): string {
       return 'jsonb';
     case 'uuid':
       return 'uuid';
+    case 'geometry':
+      // Without PostGIS: the EWKB hex as text, which ST_GeomFromEWKB(decode(col, 'hex')) reads.
+      return 'text';
   }
 }
 

@@ -9,6 +9,9 @@ import { declaredFromPortable, portableFromDeclared } from './types';
 import { fromSqlite, toSqlite, type SqliteValue } from './values';
 import { ValueProblem } from '../../values';
 import { whereSql, type RowFilter } from '../filter';
+import { quoteSqlite } from './quote';
+import { parseSqliteType, renderSqliteType } from './type-names';
+import { sqliteDialect } from './dialect';
 
 const BATCH_ROWS = 500;
 
@@ -82,13 +85,11 @@ export function readSqliteFile(file: string): Buffer {
   throw new DbPorterError('FILE_CHANGED', `${file} kept changing while DB Porter read it; stop the program writing to it and try again.`);
 }
 
-export function quoteSqlite(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** SQLite through sql.js: the whole file is read into memory, and written back whole and atomically. */
 export class SqliteAdapter implements Adapter {
   readonly engine = 'sqlite' as const;
+  readonly dialect = sqliteDialect;
   readonly transactionalDdl = true;
   readonly description: string;
   private db: Database;
@@ -173,7 +174,7 @@ export class SqliteAdapter implements Adapter {
         ...shape,
         nullable: Number(c.notnull) === 0 && !(rowidAlias && primaryKey[0] === c.name),
       };
-      if (declared.trim()) column.native = { engine: 'sqlite', type: declared };
+      if (declared.trim()) column.native = parseSqliteType(declared);
       if (rowidAlias && primaryKey[0] === c.name) column.autoIncrement = true;
       const dflt = sqliteDefault(c.dflt_value);
       if (dflt) column.default = dflt;
@@ -262,7 +263,7 @@ export class SqliteAdapter implements Adapter {
             if (!(err instanceof ValueProblem)) throw err;
             throw new DbPorterError(
               'BAD_VALUE',
-              `Table "${table}", row ${rowNumber}, column "${columns[i].name}" (${columns[i].native?.type || columns[i].type}) ${err.message}. SQLite accepted it, but it cannot be moved losslessly; fix the value or declare the column with a matching type.`,
+              `Table "${table}", row ${rowNumber}, column "${columns[i].name}" (${columns[i].native ? renderSqliteType(columns[i].native!) : columns[i].type}) ${err.message}. SQLite accepted it, but it cannot be moved losslessly; fix the value or declare the column with a matching type.`,
             );
           }
         }
@@ -342,10 +343,10 @@ export class SqliteAdapter implements Adapter {
   }
 
   private writer(written: Set<string>): Writer {
-    return {
+    const writer: Writer = {
       introspect: async () => ({ engine: 'sqlite', tables: this.introspectTables() }),
-      createTables: async (tables) => {
-        for (const table of tables) {
+      createSchema: async (schema) => {
+        for (const table of schema.tables) {
           this.db.run(createTableSql(table));
           for (const index of table.indexes) {
             this.db.run(
@@ -353,6 +354,11 @@ export class SqliteAdapter implements Adapter {
             );
           }
         }
+      },
+      // Tables only, so far: the other objects of the database arrive with the engine's full DDL.
+      clear: async () => {
+        const schema = { tables: this.introspectTables() };
+        await writer.dropTables(schema.tables.map((t) => t.name));
       },
       emptyTables: async (tables) => {
         for (const table of tables) {
@@ -416,6 +422,7 @@ export class SqliteAdapter implements Adapter {
         return changed;
       },
     };
+    return writer;
   }
 
   private async writeRows(table: string, columns: Column[], batches: AsyncIterable<Row[]>, options: WriteOptions): Promise<WriteCount> {
@@ -494,6 +501,9 @@ function defaultSql(dflt: ColumnDefault | undefined): string {
       return ` DEFAULT ${dflt.value}`;
     case 'expression':
       return dflt.engine === 'sqlite' ? ` DEFAULT (${dflt.sql})` : '';
+    case 'uuid':
+    case 'sequence':
+      return '';
   }
 }
 

@@ -1,4 +1,5 @@
 import { decimalShape, type Column, type PortableShape } from '../../schema/model';
+import { renderSqliteType } from './type-names';
 
 /**
  * SQLite declares types loosely (any words, optional "(n)" or "(p,s)") and stores values by
@@ -27,6 +28,7 @@ export function portableFromDeclared(declared: string): PortableShape {
   if (base === 'DATETIME' || base.startsWith('TIMESTAMP')) return { type: 'timestamp' };
   if (base === 'JSON' || base === 'JSONB') return { type: 'json' };
   if (base === 'UUID') return { type: 'uuid' };
+  if (base === 'GEOMETRY TEXT') return { type: 'geometry' };
   if (base.includes('BLOB') || base.includes('BINARY') || base === 'BYTEA') return { type: 'bytes' };
   if (base.includes('CHAR') && first !== undefined) return { type: 'text', length: first };
   return { type: 'text' };
@@ -34,7 +36,7 @@ export function portableFromDeclared(declared: string): PortableShape {
 
 /** The declared type for a column DB Porter creates in SQLite. */
 export function declaredFromPortable(column: Column): string {
-  if (column.native?.engine === 'sqlite') return column.native.type;
+  if (column.native?.engine === 'sqlite') return renderSqliteType(column.native);
   switch (column.type) {
     case 'boolean':
       return 'BOOLEAN';
@@ -69,5 +71,8 @@ export function declaredFromPortable(column: Column): string {
       return 'JSON';
     case 'uuid':
       return 'UUID';
+    case 'geometry':
+      // TEXT affinity keeps the hex as it is (a declared GEOMETRY alone has NUMERIC affinity).
+      return 'GEOMETRY TEXT';
   }
 }

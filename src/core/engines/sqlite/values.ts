@@ -8,6 +8,7 @@ import {
   numberToDecimalString,
   ValueProblem,
 } from '../../values';
+import { ewkbProblem } from '../../geometry';
 
 /** What sql.js hands out and takes: bigint appears where integers exceed 2^53. */
 export type SqliteValue = number | bigint | string | Uint8Array | null;
@@ -96,6 +97,14 @@ export function fromSqlite(type: PortableType): (v: SqliteValue) => unknown {
           return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
         }
         throw new ValueProblem(`holds ${show(v)}, which is not a UUID`);
+      };
+    case 'geometry':
+      return (v) => {
+        // Kept as EWKB hex text ("GEOMETRY TEXT"); a blob is taken as EWKB itself.
+        const hex = isText(v) ? v : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : undefined;
+        const problem = hex === undefined ? 'is not EWKB' : ewkbProblem(hex);
+        if (problem) throw new ValueProblem(`holds ${show(v)}, which ${problem.replace(/^is not/, 'is not a geometry as')}`);
+        return hex!.toUpperCase();
       };
     case 'text':
       return (v) => {

@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import { adaptSchema } from '../../src/core/schema/adapt';
+import { FEATURES, type Dialect } from '../../src/core/schema/dialect';
+import type { DatabaseSchema, SchemaNote } from '../../src/core/schema/model';
+import { reportText } from '../../src/core/schema/report';
+import { dialectOf } from '../../src/core/engines/dialects';
+import { DbPorterError } from '../../src/core/errors';
+
+/** PostgreSQL's dialect as it will be once its DDL recreates everything: adapt's rules, apart from what ddl.ts does today. */
+const fullPostgres: Dialect = { ...dialectOf('postgres'), features: new Set(FEATURES) };
+
+/** A PostgreSQL schema with one of each kind of object. */
+const shop: DatabaseSchema = {
+  engine: 'postgres',
+  types: [
+    { kind: 'enum', name: 'mood', labels: ['sad', 'ok', 'happy'] },
+    { kind: 'domain', name: 'price', base: { engine: 'postgres', name: 'numeric', args: [10, 2] }, portable: { type: 'decimal', precision: 10, scale: 2 }, nullable: true, checks: [{ sql: { engine: 'postgres', sql: 'VALUE > (0)::numeric' } }] },
+  ],
+  sequences: [{ name: 'film_id_seq', options: { type: 'integer' }, last: '42', ownedBy: { table: 'film', column: 'id' } }],
+  tables: [
+    {
+      name: 'film',
+      columns: [
+        { name: 'id', type: 'integer', nullable: false, autoIncrement: true, default: { kind: 'sequence', sequence: 'film_id_seq', sql: { engine: 'postgres', sql: "nextval('film_id_seq'::regclass)" } }, native: { engine: 'postgres', name: 'integer' } },
+        { name: 'rating', type: 'text', nullable: true, native: { engine: 'postgres', name: 'mood', user: true } },
+        { name: 'cost', type: 'decimal', precision: 10, scale: 2, nullable: true, native: { engine: 'postgres', name: 'price', user: true } },
+        { name: 'span', type: 'text', nullable: true, native: { engine: 'postgres', name: 'interval' } },
+        { name: 'made', type: 'timestamptz', nullable: false, default: { kind: 'now', sql: { engine: 'postgres', sql: 'now()' } }, native: { engine: 'postgres', name: 'timestamp with time zone' } },
+        { name: 'slug', type: 'text', nullable: true, default: { kind: 'expression', engine: 'postgres', sql: "lower('X'::text)" }, native: { engine: 'postgres', name: 'text' } },
+      ],
+      primaryKey: ['id'],
+      uniques: [],
+      foreignKeys: [],
+      indexes: [{ name: 'film_slug', columns: [], unique: false, parts: [{ expression: { engine: 'postgres', sql: 'lower(slug)' } }], engine: 'postgres' }],
+      checks: [{ name: 'film_span', sql: { engine: 'postgres', sql: "span > '00:00:00'::interval" } }],
+    },
+  ],
+  views: [{ name: 'films', query: { engine: 'postgres', sql: 'SELECT id FROM film' } }],
+  triggers: [{ name: 'film_touch', table: 'film', definition: { engine: 'postgres', sql: 'CREATE TRIGGER film_touch ...' } }],
+  routines: [{ kind: 'function', name: 'touch', definition: { engine: 'postgres', sql: 'CREATE FUNCTION touch() ...' } }],
+  notes: [{ action: 'not carried', kind: 'policy', name: 'own_rows', table: 'film', reason: 'row-level security policies are not carried' }],
+};
+
+const names = (notes: SchemaNote[]) => notes.map((n) => `${n.action}: ${n.kind} ${n.table ? `${n.table}.` : ''}${n.name}`).sort();
+
+describe('adaptSchema', () => {
+  it('keeps everything of a trusted schema for the same engine, where its DDL recreates it', () => {
+    const { schema, notes } = adaptSchema(shop, { dialect: fullPostgres, sourceDialect: fullPostgres, trusted: true });
+    assert.deepEqual(schema.types, shop.types);
+    assert.deepEqual(schema.views, shop.views);
+    assert.deepEqual(schema.triggers, shop.triggers);
+    assert.deepEqual(schema.tables[0].columns, shop.tables[0].columns);
+    assert.deepEqual(schema.tables[0].indexes, shop.tables[0].indexes);
+    assert.deepEqual(schema.tables[0].checks, shop.tables[0].checks);
+    // Only what the source itself could not carry.
+    assert.deepEqual(names(notes), ['not carried: policy film.own_rows']);
+  });
+
+  it('reports the SQL of an untrusted dump as not carried, and keeps what is rebuilt from parts', () => {
+    const { schema, notes } = adaptSchema(shop, { dialect: fullPostgres, sourceDialect: fullPostgres, trusted: false, fromDump: true });
+    assert.equal(schema.views, undefined);
+    assert.equal(schema.triggers, undefined);
+    assert.equal(schema.routines, undefined);
+    assert.equal(schema.tables[0].checks, undefined);
+    // The enum has no SQL: it stays. The domain has a CHECK: its columns take the base type.
+    assert.deepEqual(schema.types?.map((t) => t.name), ['mood']);
+    assert.equal(schema.tables[0].columns[2].native, undefined);
+    assert.deepEqual(schema.tables[0].columns[1].native, { engine: 'postgres', name: 'mood', user: true });
+    // "now" keeps its meaning, without the dump's text.
+    assert.deepEqual(schema.tables[0].columns[4].default, { kind: 'now' });
+    assert.deepEqual(names(notes), [
+      'adapted: column film.cost',
+      'adapted: domain price',
+      'not carried: check constraint film.film_span',
+      'not carried: default film.slug',
+      'not carried: function touch',
+      'not carried: index film.film_slug',
+      'not carried: policy film.own_rows',
+      'not carried: trigger film.film_touch',
+      'not carried: view films',
+    ]);
+    assert.match(reportText(notes, true), /view "films": a dump carries it as SQL text, which import runs only with --trust-dump/);
+  });
+
+  it('maps to another engine by portable types and names everything that stays behind', () => {
+    const { schema, notes } = adaptSchema(shop, { dialect: dialectOf('mysql'), sourceDialect: fullPostgres, trusted: true });
+    const film = schema.tables[0];
+    assert.ok(film.columns.every((c) => c.native === undefined));
+    assert.deepEqual(film.columns[0], { name: 'id', type: 'integer', nullable: false, autoIncrement: true });
+    assert.deepEqual(film.columns[4].default, { kind: 'now' });
+    assert.equal(schema.sequences, undefined);
+    assert.deepEqual(names(notes), [
+      'adapted: column film.rating',
+      'adapted: column film.span',
+      'adapted: domain price',
+      'adapted: enum mood',
+      'not carried: check constraint film.film_span',
+      'not carried: default film.slug',
+      'not carried: function touch',
+      'not carried: index film.film_slug',
+      'not carried: policy film.own_rows',
+      'not carried: trigger film.film_touch',
+      'not carried: view films',
+    ]);
+    assert.match(reportText(notes, true), /column "span" of table "film": interval carried as its text form/);
+  });
+
+  it('refuses a native type outside its engine\'s grammar, naming table and column', () => {
+    const bad: DatabaseSchema = structuredClone(shop);
+    bad.tables[0].columns[3].native = { engine: 'postgres', name: "integer, leaked text DEFAULT pg_read_file('/etc/passwd')" };
+    assert.throws(
+      () => adaptSchema(bad, { dialect: fullPostgres, sourceDialect: fullPostgres, trusted: false, fromDump: true }),
+      (err: unknown) => err instanceof DbPorterError && err.code === 'DUMP_INVALID' && /Table "film", column "span"/.test(err.message),
+    );
+  });
+
+  it('summarizes the report in one line unless asked for all of it', () => {
+    const { notes } = adaptSchema(shop, { dialect: dialectOf('sqlite'), sourceDialect: fullPostgres, trusted: true });
+    const summary = reportText(notes, false);
+    assert.match(summary, /^Schema: \d+ adapted, \d+ not carried \(.*\d+ views?.*\)\. Run with -v to list them\.$/);
+    assert.equal(summary.split('\n').length, 1);
+  });
+});
