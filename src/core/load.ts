@@ -113,7 +113,7 @@ export async function prepareTarget(
     await writer.clear();
     target.tables = [];
   }
-  const adaptation = adaptSchema(incoming, { dialect, sourceDialect: dialectOf(incoming.engine), trusted: options.trusted, fromDump: options.fromDump });
+  const adaptation = adaptSchema(incoming, { dialect, sourceDialect: dialectOf(incoming.engine), trusted: options.trusted, fromDump: options.fromDump, existing: target });
   const existing = new Map(target.tables.map((t) => [t.name, t]));
   const known = new Set([...existing.keys(), ...incoming.tables.map((t) => t.name)]);
   const plans = new Map<string, TablePlan>();

@@ -85,12 +85,12 @@ describe('adaptSchema', () => {
   it('maps to another engine by portable types and names everything that stays behind', () => {
     const { schema, notes } = adaptSchema(shop, { dialect: dialectOf('mysql'), sourceDialect: fullPostgres, trusted: true });
     const film = schema.tables[0];
-    assert.ok(film.columns.every((c) => c.native === undefined));
+    assert.deepEqual(film.columns[1].native, { engine: 'mysql', name: 'enum', labels: ['sad', 'ok', 'happy'] });
+    assert.ok(film.columns.every((c, i) => i === 1 || c.native === undefined));
     assert.deepEqual(film.columns[0], { name: 'id', type: 'integer', nullable: false, autoIncrement: true });
     assert.deepEqual(film.columns[4].default, { kind: 'now' });
     assert.equal(schema.sequences, undefined);
     assert.deepEqual(names(notes), [
-      'adapted: column film.rating',
       'adapted: column film.span',
       'adapted: domain price',
       'adapted: enum mood',
@@ -103,6 +103,7 @@ describe('adaptSchema', () => {
       'not carried: view films',
     ]);
     assert.match(reportText(notes, true), /column "span" of table "film": interval carried as its text form/);
+    assert.match(reportText(notes, true), /enum "mood": its columns are MySQL ENUMs of its labels/);
   });
 
   it('refuses a native type outside its engine\'s grammar, naming table and column', () => {
@@ -119,5 +120,110 @@ describe('adaptSchema', () => {
     const summary = reportText(notes, false);
     assert.match(summary, /^Schema: \d+ adapted, \d+ not carried \(.*\d+ views?.*\)\. Run with -v to list them\.$/);
     assert.equal(summary.split('\n').length, 1);
+  });
+});
+
+describe('adaptSchema across engines (translate.ts)', () => {
+  const full = (engine: 'postgres' | 'mysql' | 'sqlite'): Dialect => ({ ...dialectOf(engine), features: new Set(FEATURES.filter((f) => engine === 'mysql' || f !== 'on update now')) });
+  const mysqlShop: DatabaseSchema = {
+    engine: 'mysql',
+    tables: [
+      {
+        name: 'film',
+        columns: [
+          { name: 'id', type: 'integer', nullable: false, autoIncrement: true, native: { engine: 'mysql', name: 'int', unsigned: true } },
+          { name: 'rating', type: 'text', nullable: true, default: { kind: 'literal', value: 'G' }, native: { engine: 'mysql', name: 'enum', labels: ['G', 'PG', "it's"] } },
+          { name: 'active', type: 'boolean', nullable: false, default: { kind: 'literal', value: 1 }, native: { engine: 'mysql', name: 'tinyint', args: [1] } },
+          { name: 'updated', type: 'timestamp', nullable: false, default: { kind: 'now' }, onUpdate: 'now' },
+          { name: 'place', type: 'geometry', nullable: true, native: { engine: 'mysql', name: 'point' } },
+          { name: 'title', type: 'text', length: 200, nullable: false },
+        ],
+        primaryKey: ['id'],
+        uniques: [],
+        foreignKeys: [],
+        indexes: [
+          { name: 'idx_title', columns: [], unique: false, method: 'fulltext', parts: [{ column: 'title' }], engine: 'mysql' },
+          { name: 'idx_place', columns: [], unique: false, method: 'spatial', parts: [{ column: 'place' }], engine: 'mysql' },
+        ],
+      },
+      {
+        name: 'review',
+        columns: [
+          { name: 'id', type: 'bigint', nullable: false },
+          { name: 'film_id', type: 'integer', nullable: false },
+        ],
+        primaryKey: ['id'],
+        uniques: [],
+        foreignKeys: [{ name: 'fk_film', columns: ['film_id'], references: { table: 'film', columns: ['id'] }, onDelete: 'SET NULL' }],
+        indexes: [{ name: 'idx_title', columns: ['film_id'], unique: false }],
+      },
+    ],
+  };
+
+  it('into PostgreSQL: enum types, typed literals, full-text and spatial indexes, ON UPDATE as a trigger, unique index names', () => {
+    const existing: DatabaseSchema = { engine: 'postgres', tables: [], extensions: [{ name: 'postgis', schema: 'public' }] };
+    const { schema, notes } = adaptSchema(mysqlShop, { dialect: full('postgres'), sourceDialect: dialectOf('mysql'), trusted: true, existing });
+    const film = schema.tables[0];
+    assert.deepEqual(schema.types, [{ kind: 'enum', name: 'film_rating', labels: ['G', 'PG', "it's"] }]);
+    assert.deepEqual(film.columns[1].native, { engine: 'postgres', name: 'film_rating', user: true });
+    assert.deepEqual(film.columns[2].default, { kind: 'literal', value: true });
+    assert.deepEqual(film.columns[4].native, { engine: 'postgres', name: 'geometry', user: true });
+    assert.equal(film.indexes[0].method, 'gin');
+    assert.equal(film.indexes[0].parts?.[0].expression?.sql, `to_tsvector('simple'::regconfig, COALESCE("title", ''))`);
+    assert.deepEqual(film.indexes[1], { name: 'idx_place', columns: ['place'], unique: false, method: 'gist', engine: 'postgres' });
+    assert.equal(schema.tables[1].indexes[0].name, 'review_idx_title');
+    assert.equal(schema.triggers?.[0].table, 'film');
+    assert.match(schema.routines?.[0].definition.sql ?? '', /NEW\."updated" := CURRENT_TIMESTAMP/);
+    assert.deepEqual(names(notes), [
+      'adapted: column film.rating',
+      'adapted: column film.updated',
+      'adapted: index film.idx_place',
+      'adapted: index film.idx_title',
+      'adapted: index review.idx_title',
+    ]);
+  });
+
+  it('into PostgreSQL without PostGIS: geometry as EWKB hex text, the spatial index not carried', () => {
+    const { schema, notes } = adaptSchema(mysqlShop, { dialect: full('postgres'), sourceDialect: dialectOf('mysql'), trusted: true, existing: { engine: 'postgres', tables: [] } });
+    assert.equal(schema.tables[0].columns[4].native, undefined);
+    assert.ok(names(notes).includes('not carried: index film.idx_place'));
+    assert.match(reportText(notes, true), /geometry kept as EWKB in hex text: PostGIS is not installed/);
+  });
+
+  it('into SQLite: an enum becomes a CHECK of its labels, ON UPDATE a trigger, FULLTEXT is not carried', () => {
+    const { schema, notes } = adaptSchema(mysqlShop, { dialect: full('sqlite'), sourceDialect: dialectOf('mysql'), trusted: true });
+    assert.deepEqual(schema.tables[0].checks, [{ name: 'film_rating_enum', sql: { engine: 'sqlite', sql: `"rating" IN ('G', 'PG', 'it''s')` } }]);
+    assert.match(schema.triggers?.[0].definition.sql ?? '', /^CREATE TRIGGER "dbporter_on_update_film" AFTER UPDATE ON "film" FOR EACH ROW WHEN NEW\."updated" IS OLD\."updated"/);
+    assert.ok(names(notes).includes('not carried: index film.idx_title'));
+  });
+
+  it('into MySQL: actions InnoDB refuses, foreign key types that must match, AUTO_INCREMENT that needs a key, foreign key names per database', () => {
+    const pg: DatabaseSchema = {
+      engine: 'postgres',
+      tables: [
+        { name: 'a', columns: [{ name: 'id', type: 'bigint', nullable: false }, { name: 'n', type: 'integer', nullable: false, autoIncrement: true }], primaryKey: ['id'], uniques: [], foreignKeys: [], indexes: [] },
+        {
+          name: 'b',
+          columns: [{ name: 'a_id', type: 'integer', nullable: false }, { name: 'c_id', type: 'integer', nullable: true }],
+          primaryKey: [],
+          uniques: [],
+          foreignKeys: [
+            { name: 'fk', columns: ['a_id'], references: { table: 'a', columns: ['id'] }, onDelete: 'SET NULL', onUpdate: 'SET DEFAULT' },
+          ],
+          indexes: [],
+        },
+        { name: 'c', columns: [{ name: 'a_id', type: 'bigint', nullable: true }], primaryKey: [], uniques: [], foreignKeys: [{ name: 'fk', columns: ['a_id'], references: { table: 'a', columns: ['id'] }, onDelete: 'SET NULL' }], indexes: [] },
+      ],
+    };
+    const { schema, notes } = adaptSchema(pg, { dialect: full('mysql'), sourceDialect: dialectOf('postgres'), trusted: true });
+    const [a, b, c] = schema.tables;
+    assert.deepEqual(a.indexes, [{ name: 'n_auto', columns: ['n'], unique: false }]);
+    assert.equal(b.columns[0].type, 'bigint');
+    assert.equal(b.foreignKeys[0].onDelete, 'NO ACTION');
+    assert.equal(b.foreignKeys[0].onUpdate, 'NO ACTION');
+    // Nullable: SET NULL stays. A second "fk" in the database is renamed.
+    assert.equal(c.foreignKeys[0].onDelete, 'SET NULL');
+    assert.equal(c.foreignKeys[0].name, 'c_fk');
+    assert.deepEqual(names(notes), ['adapted: column b.a_id', 'adapted: foreign key b.fk', 'adapted: foreign key b.fk', 'adapted: foreign key c.fk', 'adapted: index a.n_auto']);
   });
 });

@@ -5,6 +5,7 @@ import { SchemaProblem } from './problem';
 import { adapted, notCarried } from './report';
 import { ENGINE_LABELS } from '../url';
 import { DbPorterError } from '../errors';
+import { CrossEngine } from './translate';
 
 declare const prepared: unique symbol;
 
@@ -27,6 +28,8 @@ export interface AdaptOptions {
   trusted: boolean;
   /** Where the schema came from, for errors: a dump is named as such. */
   fromDump?: boolean;
+  /** The target database as it is (its extensions and tables), where known: translations look at it. */
+  existing?: DatabaseSchema;
 }
 
 export interface Adaptation {
@@ -45,6 +48,7 @@ export function adaptSchema(source: DatabaseSchema, options: AdaptOptions): Adap
   const tables = source.tables.map((t) => context.table(t));
   const schema: DatabaseSchema = { engine: options.dialect.engine, tables };
   context.databaseObjects(schema);
+  context.across?.finish(schema);
   return { schema: schema as TargetSchema, notes: context.notes };
 }
 
@@ -59,6 +63,8 @@ class AdaptContext {
   private readonly sourceLabel: string;
   /** User-defined types that the target gets; a column of any other keeps only its portable type. */
   private readonly keptTypes = new Set<string>();
+  /** The mappings of a schema that changes engine (translate.ts). */
+  readonly across: CrossEngine | undefined;
 
   constructor(
     private readonly source: DatabaseSchema,
@@ -67,6 +73,7 @@ class AdaptContext {
     this.notes = [...(source.notes ?? [])];
     this.same = source.engine === options.dialect.engine;
     this.sourceLabel = ENGINE_LABELS[source.engine];
+    this.across = this.same ? undefined : new CrossEngine(source, options.dialect, options.existing, this.notes);
     for (const type of source.types ?? []) if (this.keepsType(type)) this.keptTypes.add(type.name);
   }
 
@@ -125,6 +132,7 @@ class AdaptContext {
       if (this.has('table options')) table.options = source.options;
       else if (!this.same) this.tableOptionNotes(source);
     }
+    this.across?.table(source, table);
     return table;
   }
 
@@ -137,9 +145,10 @@ class AdaptContext {
     this.nativeType(table, source, column);
     if (source.identity && this.has('identity')) column.identity = source.identity;
     this.columnDefault(table, source, column);
+    // Elsewhere the translation makes a trigger of it, or says it cannot.
     if (source.onUpdate) {
       if (this.options.dialect.features.has('on update now')) column.onUpdate = source.onUpdate;
-      else this.notes.push(notCarried('column', source.name, `ON UPDATE CURRENT_TIMESTAMP: ${ENGINE_LABELS[this.options.dialect.engine]} does not set a column when its row changes`, table.name));
+      else if (this.same) this.notes.push(notCarried('column', source.name, `ON UPDATE CURRENT_TIMESTAMP: ${ENGINE_LABELS[this.options.dialect.engine]} does not set a column when its row changes here`, table.name));
     }
     if (source.generated) {
       const barrier = this.has('generated columns') ? this.sqlBarrier() : `${ENGINE_LABELS[this.options.dialect.engine]} does not compute it here`;
@@ -155,6 +164,7 @@ class AdaptContext {
       else this.notes.push(notCarried('comment', source.name, `${ENGINE_LABELS[this.options.dialect.engine]} keeps no comments`, table.name));
     }
     if (source.inherited && this.has('inheritance') && table.inherits?.length) column.inherited = true;
+    this.across?.column(table, source, column);
     return column;
   }
 
@@ -175,7 +185,7 @@ class AdaptContext {
       column.native = native;
       return;
     }
-    const loss = this.sourceDialectLoss(source);
+    const loss = this.across?.mapsType(source) ? undefined : this.sourceDialectLoss(source);
     if (loss) this.notes.push(adapted('column', source.name, loss, table.name));
   }
 
@@ -232,6 +242,8 @@ class AdaptContext {
       ...(source.include ? (['index include'] as const) : []),
     ];
     if (features.every((f) => this.has(f)) && !(needsSql && barrier)) return [source];
+    const mapped = this.across?.specialIndex(table, source);
+    if (mapped) return [mapped];
     if (plain && !source.method && !source.where) {
       this.notes.push(adapted('index', source.name, 'a plain index on its columns: its ordering, prefix lengths or operator classes are not carried', table.name));
       return [{ name: source.name, columns: plain, unique: source.unique }];
@@ -307,6 +319,7 @@ class AdaptContext {
   }
 
   private typeNote(type: UserType): SchemaNote {
+    if (this.across) return this.across.typeNote(type);
     const kind = type.kind === 'composite' ? 'composite type' : type.kind;
     if (this.same && this.has(type.kind === 'enum' ? 'enum types' : type.kind === 'domain' ? 'domains' : 'composite types')) {
       return adapted(kind, type.name, `its columns take the base type (${this.sqlBarrier()})`);
