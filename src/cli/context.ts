@@ -20,9 +20,10 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** Parses a command's arguments; the tokens say where each positional stood (export --id 1 2 3 needs it). */
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
   try {
-    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     throw new DbPorterError('BAD_ARGUMENT', `${(err as Error).message}\n\n${usage}`);
   }

@@ -148,12 +148,14 @@ export async function* exportedRows(reader: Reader, table: Table, columns: Colum
     yield* reader.rows(table.name, columns, signal);
     return;
   }
-  // The slice's rows, by primary key, a few hundred keys a query.
-  const keyColumns = table.primaryKey.map((k) => table.columns.find((c) => c.name === k)!);
-  for (const values of chunks(slice.rows.get(table.name) ?? [])) yield* reader.rows(table.name, columns, signal, { kind: 'in', columns: keyColumns, values });
+  // The slice's rows, by the key the slice took them by, a few hundred keys a query.
+  const keys = slice.rows.get(table.name);
+  if (!keys) return;
+  const keyColumns = slice.keyColumns.get(table.name)!.map((k) => table.columns.find((c) => c.name === k)!);
+  for (const values of chunks(keys)) yield* reader.rows(table.name, columns, signal, { kind: 'in', columns: keyColumns, values });
 }
 
-/** The primary-key values that an export will write for a table: a slice's, or every row's. */
+/** The primary-key values that an export will write for a table (one with a single-column primary key): a slice's, or every row's. */
 async function* keysOf(reader: Reader, table: Table, slice: Slice | undefined, signal?: AbortSignal): AsyncIterable<number[]> {
   if (slice) {
     yield (slice.rows.get(table.name) ?? []).map((key) => key[0]).filter((v): v is number => typeof v === 'number');

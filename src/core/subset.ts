@@ -5,6 +5,7 @@ import { DbPorterError, throwIfAborted } from './errors';
 import { integerFromString } from './values';
 import { CREATION_COLUMNS, creationColumn } from './schema/conventions';
 import { LEDGER_TABLE, labelledKeys } from './ledger';
+import { columnsOf, keylessTableError, rowIdentity } from './row-identity';
 
 /**
  * Partial exports: which rows of which tables make a slice that imports on its own. From the
@@ -22,13 +23,15 @@ export type Selector =
   | { kind: 'label'; labels: string[] };
 
 /**
- * The slice, per table, as primary-key tuples: `rows` is everything exported; `owned` the chosen
- * rows and what hangs from them, without the parents pulled in only so that references resolve.
- * Deleting exported data deletes the owned rows: the parents are shared with rows outside.
+ * The slice, per table, as key tuples: `rows` is everything exported; `owned` the chosen rows and
+ * what hangs from them, without the parents pulled in only so that references resolve. Deleting
+ * exported data deletes the owned rows: the parents are shared with rows outside. `keyColumns`
+ * names each table's key: its primary key, or a unique key on NOT NULL columns (row-identity.ts).
  */
 export interface Slice {
   rows: Map<string, Row[]>;
   owned: Map<string, Row[]>;
+  keyColumns: Map<string, string[]>;
 }
 
 /** Values per IN list: keeps every statement small on every engine. */
@@ -48,7 +51,8 @@ export function chunks<T>(items: T[], size = KEYS_PER_QUERY): T[][] {
 interface TablePlan {
   table: Table;
   columns: Column[];
-  key: number[];
+  /** The row identity's columns, and where they are in `columns`; absent when the table has none. */
+  identity?: { names: string[]; at: number[] };
 }
 
 function column(table: Table, name: string): Column {
@@ -58,7 +62,8 @@ function column(table: Table, name: string): Column {
 }
 
 function plans(schema: DatabaseSchema): Map<string, TablePlan> {
-  const needed = new Map<string, Set<string>>(schema.tables.map((t) => [t.name, new Set(t.primaryKey)]));
+  const identities = new Map(schema.tables.map((t) => [t.name, rowIdentity(t)]));
+  const needed = new Map<string, Set<string>>(schema.tables.map((t) => [t.name, new Set(identities.get(t.name))]));
   for (const t of schema.tables) {
     for (const fk of t.foreignKeys) {
       fk.columns.forEach((c) => needed.get(t.name)!.add(c));
@@ -66,9 +71,12 @@ function plans(schema: DatabaseSchema): Map<string, TablePlan> {
     }
   }
   return new Map(
-    schema.tables.map((t) => {
-      const columns = t.columns.filter((c) => needed.get(t.name)!.has(c.name));
-      return [t.name, { table: t, columns, key: t.primaryKey.map((k) => columns.findIndex((c) => c.name === k)) }];
+    schema.tables.map((t): [string, TablePlan] => {
+      const kept = t.columns.filter((c) => needed.get(t.name)!.has(c.name));
+      // A keyless table without foreign keys is read only to see whether rows match; a SELECT needs a column.
+      const columns = kept.length ? kept : t.columns.slice(0, 1);
+      const names = identities.get(t.name);
+      return [t.name, { table: t, columns, ...(names ? { identity: { names, at: names.map((k) => columns.findIndex((c) => c.name === k)) } } : {}) }];
     }),
   );
 }
@@ -92,69 +100,83 @@ function sinceFor(col: Column, since: string): string {
   return `${m[1]}T${time}`;
 }
 
-export async function selectSlice(reader: Reader, schema: DatabaseSchema, selector: Selector, signal?: AbortSignal): Promise<Slice> {
-  const byName = plans(schema);
-  const included = new Map<string, Map<string, Row>>(schema.tables.map((t) => [t.name, new Map()]));
+type Where = Parameters<Reader['rows']>[3];
 
-  const planOf = (name: string) => {
-    const plan = byName.get(name);
-    if (!plan) throw new DbPorterError('UNKNOWN_TABLE', `There is no table "${name}". Tables: ${schema.tables.map((t) => t.name).join(', ')}.`);
-    if (!plan.table.primaryKey.length) {
-      throw new DbPorterError('UNSUPPORTED', `Table "${name}" has no primary key; a partial export follows rows by their primary keys.`);
-    }
+/** The walk along the foreign keys, and the rows it has taken, per table by row identity. */
+class Walk {
+  private readonly plans: Map<string, TablePlan>;
+  private readonly included: Map<string, Map<string, Row>>;
+
+  constructor(
+    private readonly reader: Reader,
+    private readonly schema: DatabaseSchema,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.plans = plans(schema);
+    this.included = new Map(schema.tables.map((t) => [t.name, new Map()]));
+  }
+
+  planOf(name: string): TablePlan {
+    const plan = this.plans.get(name);
+    if (!plan) throw new DbPorterError('UNKNOWN_TABLE', `There is no table "${name}". Tables: ${this.schema.tables.map((t) => t.name).join(', ')}.`);
     return plan;
-  };
+  }
 
-  /** Reads matching rows of a table and returns those not seen before. */
-  async function take(name: string, where: Parameters<Reader['rows']>[3]): Promise<Row[]> {
-    const plan = planOf(name);
-    const seen = included.get(name)!;
+  /**
+   * Reads the rows of a table that `where` picks and returns those not taken before. Only a table
+   * that gives rows needs a row identity; `via` says how the walk got to it, for the error if not.
+   */
+  async take(name: string, where: Where, via: string): Promise<Row[]> {
+    const plan = this.planOf(name);
+    const seen = this.included.get(name)!;
     const fresh: Row[] = [];
-    for await (const batch of reader.rows(name, plan.columns, signal, where)) {
+    let keylessRows = false;
+    // Read to the end either way: stopping a read early cancels it on PostgreSQL, and the snapshot with it.
+    for await (const batch of this.reader.rows(name, plan.columns, this.signal, where)) {
+      if (!plan.identity) {
+        keylessRows ||= batch.length > 0;
+        continue;
+      }
       for (const row of batch) {
-        const key = keyOf(plan.key.map((i) => row[i]));
+        const key = keyOf(plan.identity.at.map((i) => row[i]));
         if (!seen.has(key)) {
           seen.set(key, row);
           fresh.push(row);
         }
       }
     }
-    throwIfAborted(signal);
+    throwIfAborted(this.signal);
+    if (keylessRows) throw await keylessTableError(this.reader, plan.table, via, this.signal);
     return fresh;
   }
 
-  /** Distinct non-NULL tuples of the given columns across rows. */
-  function tuples(plan: TablePlan, rows: Row[], names: string[]): Row[] {
-    const idx = names.map((n) => plan.columns.findIndex((c) => c.name === n));
-    const out = new Map<string, Row>();
-    for (const row of rows) {
-      const t = idx.map((i) => row[i]);
-      if (t.some((v) => v === null)) continue;
-      out.set(keyOf(t), t);
-    }
-    return [...out.values()];
+  /** Takes the rows whose `columns` hold one of `tuples`, a few hundred tuples a query. */
+  async takeAll(name: string, columns: Column[], tuples: Row[], via: string): Promise<Row[]> {
+    const out: Row[] = [];
+    for (const values of chunks(tuples)) out.push(...(await this.take(name, { kind: 'in', columns, values }, via)));
+    return out;
   }
 
-  async function follow(frontier: Map<string, Row[]>, direction: 'down' | 'up', into?: (table: Table) => boolean): Promise<void> {
+  /** Follows the foreign keys from `frontier` in one direction until no new rows turn up. */
+  async follow(frontier: Map<string, Row[]>, direction: 'down' | 'up', into?: (table: Table) => boolean): Promise<void> {
     while (frontier.size) {
       const next = new Map<string, Row[]>();
       const add = (name: string, rows: Row[]) => rows.length && next.set(name, [...(next.get(name) ?? []), ...rows]);
       for (const [name, rows] of frontier) {
-        const plan = planOf(name);
+        const plan = this.planOf(name);
         if (direction === 'down') {
-          for (const child of schema.tables) {
+          for (const child of this.schema.tables) {
             if (into && !into(child)) continue;
             for (const fk of child.foreignKeys.filter((f) => f.references.table === name)) {
-              const childPlan = planOf(child.name);
-              const cols = fk.columns.map((c) => column(childPlan.table, c));
-              for (const values of chunks(tuples(plan, rows, fk.references.columns))) add(child.name, await take(child.name, { kind: 'in', columns: cols, values }));
+              const cols = fk.columns.map((c) => column(child, c));
+              add(child.name, await this.takeAll(child.name, cols, tuples(plan, rows, fk.references.columns), `reached from "${name}" through ${columnsOf(child.name, fk.columns)}`));
             }
           }
         } else {
           for (const fk of plan.table.foreignKeys) {
-            const parent = planOf(fk.references.table);
-            const cols = fk.references.columns.map((c) => column(parent.table, c));
-            for (const values of chunks(tuples(plan, rows, fk.columns))) add(parent.table.name, await take(parent.table.name, { kind: 'in', columns: cols, values }));
+            const parent = this.planOf(fk.references.table).table;
+            const cols = fk.references.columns.map((c) => column(parent, c));
+            add(parent.name, await this.takeAll(parent.name, cols, tuples(plan, rows, fk.columns), `reached from "${name}" through ${columnsOf(name, fk.columns)}`));
           }
         }
       }
@@ -162,63 +184,97 @@ export async function selectSlice(reader: Reader, schema: DatabaseSchema, select
     }
   }
 
-  const start = new Map<string, Row[]>();
-  if (selector.kind === 'root') {
-    const plan = planOf(selector.table);
-    const cols = selector.column ? [column(plan.table, selector.column)] : plan.table.primaryKey.map((k) => column(plan.table, k));
-    if (cols.length !== 1) {
-      throw new DbPorterError('BAD_ARGUMENT', `Table "${selector.table}" has a composite primary key (${plan.table.primaryKey.join(', ')}); select its rows with --root-by COLUMN.`);
-    }
-    const values = [...new Set(selector.values)].map((v) => [typed(cols[0], v)]);
-    for (const chunk of chunks(values)) start.set(selector.table, [...(start.get(selector.table) ?? []), ...(await take(selector.table, { kind: 'in', columns: cols, values: chunk }))]);
-    const found = included.get(selector.table)!.size;
-    if (found === 0) {
-      throw new DbPorterError('BAD_ARGUMENT', `No row of "${selector.table}" has ${cols[0].name} ${selector.values.join(', ')}; nothing to export.`);
-    }
-    await follow(start, 'down');
-  } else if (selector.kind === 'label') {
-    const labelled = await labelledKeys(reader, schema.tables, selector.labels);
-    if (!labelled.size) {
-      throw new DbPorterError('BAD_ARGUMENT', `No rows were imported under the label${selector.labels.length > 1 ? 's' : ''} ${selector.labels.join(', ')}; nothing to export. Imports name their label with --label-name (default: the dump file's name).`);
-    }
-    for (const [name, keys] of labelled) {
-      const plan = planOf(name);
-      const cols = plan.table.primaryKey.map((k) => column(plan.table, k));
-      for (const values of chunks(keys)) start.set(name, [...(start.get(name) ?? []), ...(await take(name, { kind: 'in', columns: cols, values }))]);
-    }
-    const ledger = planOf(LEDGER_TABLE);
-    start.set(LEDGER_TABLE, await take(LEDGER_TABLE, { kind: 'in', columns: [column(ledger.table, 'label')], values: selector.labels.map((l) => [l]) }));
-  } else {
-    const dated = new Set<string>();
-    for (const table of schema.tables) {
-      const col = creationColumn(table, selector.creationColumns);
-      if (!col) continue;
-      dated.add(table.name);
-      start.set(table.name, await take(table.name, { kind: 'after', column: col, value: sinceFor(col, selector.since) }));
-    }
-    if (!dated.size) {
-      throw new DbPorterError(
-        'BAD_ARGUMENT',
-        `No table has a creation-time column (${CREATION_COLUMNS.slice(0, 3).join(', ')}, ...); name them in dbporter.config.json under "creationColumns".`,
-      );
-    }
-    // Rows of tables without a creation time belong to the dated rows that own them.
-    await follow(start, 'down', (t) => !dated.has(t.name));
-  }
-  const keys = () => {
+  /** Per table with rows in the slice: the rows taken, or their key tuples. */
+  taken(): Map<string, Row[]> {
     const out = new Map<string, Row[]>();
-    for (const [name, rows] of included) {
-      if (!rows.size) continue;
-      const plan = byName.get(name)!;
-      out.set(name, [...rows.values()].map((row) => plan.key.map((i) => row[i])));
-    }
+    for (const [name, rows] of this.included) if (rows.size) out.set(name, [...rows.values()]);
     return out;
-  };
-  const owned = keys();
-  const all = new Map<string, Row[]>();
-  for (const [name, rows] of included) if (rows.size) all.set(name, [...rows.values()]);
-  await follow(all, 'up');
-  return { rows: keys(), owned };
+  }
+
+  keys(): Map<string, Row[]> {
+    const out = new Map<string, Row[]>();
+    for (const [name, rows] of this.taken()) out.set(name, rows.map((row) => this.plans.get(name)!.identity!.at.map((i) => row[i])));
+    return out;
+  }
+
+  keyColumns(): Map<string, string[]> {
+    return new Map([...this.taken().keys()].map((name) => [name, this.plans.get(name)!.identity!.names]));
+  }
+}
+
+/** Distinct non-NULL tuples of the given columns across rows. */
+function tuples(plan: TablePlan, rows: Row[], names: string[]): Row[] {
+  const idx = names.map((n) => plan.columns.findIndex((c) => c.name === n));
+  const out = new Map<string, Row>();
+  for (const row of rows) {
+    const t = idx.map((i) => row[i]);
+    if (t.some((v) => v === null)) continue;
+    out.set(keyOf(t), t);
+  }
+  return [...out.values()];
+}
+
+/** The chosen rows of --root, and then what hangs from them. */
+async function fromRoot(walk: Walk, selector: Extract<Selector, { kind: 'root' }>): Promise<void> {
+  const table = walk.planOf(selector.table).table;
+  if (!selector.column && !table.primaryKey.length) {
+    throw new DbPorterError('BAD_ARGUMENT', `Table "${table.name}" has no primary key to select its rows by; choose them by another column with --root-by COLUMN --value V...`);
+  }
+  const cols = selector.column ? [column(table, selector.column)] : table.primaryKey.map((k) => column(table, k));
+  if (cols.length !== 1) {
+    throw new DbPorterError('BAD_ARGUMENT', `Table "${selector.table}" has a composite primary key (${table.primaryKey.join(', ')}); select its rows with --root-by COLUMN.`);
+  }
+  const values = [...new Set(selector.values)].map((v) => [typed(cols[0], v)]);
+  const rows = await walk.takeAll(selector.table, cols, values, 'where the slice starts');
+  if (!rows.length) {
+    throw new DbPorterError('BAD_ARGUMENT', `No row of "${selector.table}" has ${cols[0].name} ${selector.values.join(', ')}; nothing to export.`);
+  }
+  await walk.follow(new Map([[selector.table, rows]]), 'down');
+}
+
+/** The rows imported under the labels, and their ledger entries. */
+async function fromLabels(walk: Walk, reader: Reader, schema: DatabaseSchema, labels: string[]): Promise<void> {
+  const labelled = await labelledKeys(reader, schema.tables, labels);
+  if (!labelled.size) {
+    throw new DbPorterError('BAD_ARGUMENT', `No rows were imported under the label${labels.length > 1 ? 's' : ''} ${labels.join(', ')}; nothing to export. Imports name their label with --label-name (default: the dump file's name).`);
+  }
+  const via = `imported under ${labels.join(', ')}`;
+  for (const [name, keys] of labelled) {
+    const table = walk.planOf(name).table;
+    await walk.takeAll(name, table.primaryKey.map((k) => column(table, k)), keys, via);
+  }
+  const ledger = walk.planOf(LEDGER_TABLE).table;
+  await walk.takeAll(LEDGER_TABLE, [column(ledger, 'label')], labels.map((l) => [l]), via);
+}
+
+/** The rows created after a date, and the rows without a creation time that hang from them. */
+async function fromSince(walk: Walk, schema: DatabaseSchema, selector: Extract<Selector, { kind: 'since' }>): Promise<void> {
+  const start = new Map<string, Row[]>();
+  const dated = new Set<string>();
+  for (const table of schema.tables) {
+    const col = creationColumn(table, selector.creationColumns);
+    if (!col) continue;
+    dated.add(table.name);
+    start.set(table.name, await walk.take(table.name, { kind: 'after', column: col, value: sinceFor(col, selector.since) }, `rows created after ${selector.since}`));
+  }
+  if (!dated.size) {
+    throw new DbPorterError(
+      'BAD_ARGUMENT',
+      `No table has a creation-time column (${CREATION_COLUMNS.slice(0, 3).join(', ')}, ...); name them in dbporter.config.json under "creationColumns".`,
+    );
+  }
+  // Rows of tables without a creation time belong to the dated rows that own them.
+  await walk.follow(start, 'down', (t) => !dated.has(t.name));
+}
+
+export async function selectSlice(reader: Reader, schema: DatabaseSchema, selector: Selector, signal?: AbortSignal): Promise<Slice> {
+  const walk = new Walk(reader, schema, signal);
+  if (selector.kind === 'root') await fromRoot(walk, selector);
+  else if (selector.kind === 'label') await fromLabels(walk, reader, schema, selector.labels);
+  else await fromSince(walk, schema, selector);
+  const owned = walk.keys();
+  await walk.follow(walk.taken(), 'up');
+  return { rows: walk.keys(), owned, keyColumns: walk.keyColumns() };
 }
 
 /**
@@ -231,7 +287,7 @@ export async function deleteOwnedRows(adapter: Adapter, slice: Slice, signal?: A
   return adapter.write(async (w) => {
     const deleted: Record<string, number> = {};
     for (const table of tables) {
-      const keyColumns = table.primaryKey.map((k) => column(table, k));
+      const keyColumns = slice.keyColumns.get(table.name)!.map((k) => column(table, k));
       deleted[table.name] = 0;
       for (const keys of chunks(slice.owned.get(table.name)!)) {
         throwIfAborted(signal);

@@ -182,6 +182,50 @@ describe('dbporter export selectors on the command line', function () {
     assert.equal((await checksums(`sqlite:${db}`)).Artist.rows, 275);
   });
 
+  /** The artists a dump holds, and the values its metadata records as chosen; DEST and DB in `args` stand for the file and Chinook. */
+  async function artistsOf(args: string[], file: string) {
+    const run = await dbporter(['export', ...args].map((a) => (a === 'DEST' ? file : a === 'DB' ? `sqlite:${CHINOOK_SQLITE}` : a)));
+    assert.equal(run.code, 0, run.stderr);
+    const dump = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return { ids: (dump.data.Artist as Array<{ ArtistId: number }>).map((a) => a.ArtistId).sort((a, b) => a - b), select: dump.metadata.options.select };
+  }
+
+  it('--id takes several values after one flag, as its usage says', async () => {
+    const got = await artistsOf(['DEST', '--root', 'Artist', '--id', '1', '2', '3', '--database-url', 'DB'], `${dir}/ids.json`);
+    assert.deepEqual(got, { ids: [1, 2, 3], select: { kind: 'root', table: 'Artist', values: ['1', '2', '3'] } });
+  });
+
+  it('--id repeated, and mixed with several values per flag', async () => {
+    assert.deepEqual((await artistsOf(['DEST', '--database-url', 'DB', '--root', 'Artist', '--id', '1', '--id', '2'], `${dir}/repeated.json`)).ids, [1, 2]);
+    assert.deepEqual((await artistsOf(['DEST', '--id', '1', '2', '--root', 'Artist', '--id', '3', '--id=4', '5', '--database-url', 'DB'], `${dir}/mixed.json`)).select.values, ['1', '2', '3', '4', '5']);
+  });
+
+  it('--value takes several values after one flag', async () => {
+    const got = await artistsOf(['DEST', '--database-url', 'DB', '--root', 'Artist', '--root-by', 'Name', '--value', 'AC/DC', 'Accept', '--value', 'Aerosmith'], `${dir}/values.json`);
+    assert.deepEqual(got, { ids: [1, 2, 3], select: { kind: 'root', table: 'Artist', column: 'Name', values: ['AC/DC', 'Accept', 'Aerosmith'] } });
+  });
+
+  it('DEST goes before the flags, after another option, or after --', async () => {
+    assert.deepEqual((await artistsOf(['--database-url', 'DB', '--root', 'Artist', '--id', '1', '2', '--indent', '2', 'DEST'], `${dir}/after-option.json`)).ids, [1, 2]);
+    assert.deepEqual((await artistsOf(['--database-url', 'DB', '--root', 'Artist', '--id', '1', '2', '--', 'DEST'], `${dir}/after-dashes.json`)).ids, [1, 2]);
+  });
+
+  it('a dump file right after the values is refused, saying where DEST goes', async () => {
+    const run = await dbporter(['export', '--database-url', `sqlite:${CHINOOK_SQLITE}`, '--root', 'Artist', '--id', '1', '2', `${dir}/late.json`]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /"[^"]*late\.json" after --id reads as one more value: the values after --id run until the next option\. Give DEST before the flags .* or after --\. \[BAD_ARGUMENT\]/);
+    assert.ok(!fs.existsSync(`${dir}/late.json`));
+  });
+
+  it('a table without a primary key is chosen with --root-by', async () => {
+    const db = `${dir}/keyless.db`;
+    fs.copyFileSync(CHINOOK_SQLITE, db);
+    await execSql({ engine: 'sqlite', url: `sqlite:${db}`, drop: async () => {} }, 'CREATE TABLE notes (body TEXT);');
+    const run = await dbporter(['export', '-', '--database-url', `sqlite:${db}`, '--root', 'notes', '--id', '1']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /Table "notes" has no primary key to select its rows by; choose them by another column with --root-by COLUMN --value V\.\.\. \[BAD_ARGUMENT\]/);
+  });
+
   it('says when the root rows do not exist', async () => {
     const run = await dbporter(['export', '-', '--database-url', `sqlite:${CHINOOK_SQLITE}`, '--root', 'Artist', '--id', '99999']);
     assert.equal(run.code, 2);

@@ -23,14 +23,17 @@ for "-". Without DEST the dump goes to dump-<time>.<format> in the working direc
   --indent N           indent JSON by N spaces for reading by eye
   -v, --verbose        say more
 Partial exports (one selector at a time): the chosen rows, every row that references them, down
-the foreign keys, and every row those need, so the slice imports on its own.
-  --root TABLE --id V  rows of TABLE by primary key; repeat --id for more
+the foreign keys, and every row those need, so the slice imports on its own. A table the slice
+takes rows of needs a primary key, or a unique key on NOT NULL columns; other tables need neither.
+The values after --id, --value or --label run until the next option: give DEST first
+(export out.json --root T --id 1 2 3), after another option, or after "--".
+  --root TABLE --id V...  rows of TABLE by primary key (--id 1 2 3, or --id 1 --id 2)
   --root-by COLUMN     with --root and --value V...: rows of TABLE by another unique column
   --since DATE         rows created after DATE (2024-01-01 or 2023-01-01T00:00:00), by each
                        table's creation-time column (created_at, creation_date, ..., or the
                        database's "creationColumns" in dbporter.config.json)
-  --label NAME         rows imported under this label (see import --label-name), with their
-                       ledger entries; repeat for more
+  --label NAME...      rows imported under these labels (see import --label-name), with their
+                       ledger entries
   --randomize-legacy-ids  replace integer keys below 1,000,000 by random ones of 1,000,000 and up,
                        and rewrite the foreign keys that point at them (recorded in the dump's
                        metadata), so that dumps of two legacy databases merge without collisions
@@ -39,7 +42,7 @@ the foreign keys, and every row those need, so the slice imports on its own.
                        asks first unless --yes`;
 
 export async function run(args: string[], ctx: CliContext): Promise<void> {
-  const { values, positionals } = parse(
+  const { values, tokens } = parse(
     args,
     {
       'database-url': { type: 'string' },
@@ -58,9 +61,11 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
     },
     usage,
   );
-  const select = selectorFrom(values);
   if (values.help) return void process.stdout.write(usage + '\n');
+  const { lists, positionals, gathered } = gatherLists(tokens);
   if (positionals.length > 1) throw new DbPorterError('BAD_ARGUMENT', `export takes one destination, got ${positionals.length}.\n\n${usage}`);
+  if (!positionals.length) refuseStrayDestination(gathered);
+  const select = selectorFrom({ ...values, ...lists });
   const format = checkFormat(values.format ?? (positionals[0] && positionals[0] !== '-' ? containerFromPath(positionals[0]) : 'json'));
   const indent = values.indent === undefined ? undefined : Number(values.indent);
   if (indent !== undefined && (!Number.isInteger(indent) || indent < 0 || indent > 10)) {
@@ -105,6 +110,52 @@ export function checkFormat(value: string): Container {
     throw new DbPorterError('BAD_ARGUMENT', `Unknown format "${value}". Use one of: ${CONTAINERS.join(', ')}.`);
   }
   return value as Container;
+}
+
+/** Options that take several values after one flag (--id 1 2 3) as well as repeated (--id 1 --id 2). */
+const LIST_OPTIONS = ['id', 'value', 'label'] as const;
+type ListOption = (typeof LIST_OPTIONS)[number];
+
+type ArgToken = { kind: 'option'; name: string; value?: string } | { kind: 'positional'; value: string } | { kind: 'option-terminator' };
+
+function isListOption(name: string): name is ListOption {
+  return (LIST_OPTIONS as readonly string[]).includes(name);
+}
+
+/**
+ * parseArgs takes one value per flag, so the positionals that follow a list option's value, up to
+ * the next option or "--", are read here as more of its values; the others are destinations.
+ * `gathered` are the values picked up that way, for refuseStrayDestination.
+ */
+export function gatherLists(tokens: ArgToken[]): { lists: Partial<Record<ListOption, string[]>>; positionals: string[]; gathered: Array<{ option: ListOption; value: string }> } {
+  const lists: Partial<Record<ListOption, string[]>> = {};
+  const positionals: string[] = [];
+  const gathered: Array<{ option: ListOption; value: string }> = [];
+  let open: ListOption | undefined;
+  for (const token of tokens) {
+    if (token.kind === 'option') {
+      open = isListOption(token.name) ? token.name : undefined;
+      if (open && token.value !== undefined) (lists[open] ??= []).push(token.value);
+    } else if (token.kind === 'positional' && open) {
+      lists[open]!.push(token.value);
+      gathered.push({ option: open, value: token.value });
+    } else if (token.kind === 'positional') positionals.push(token.value);
+    else open = undefined;
+  }
+  return { lists, positionals, gathered };
+}
+
+/**
+ * `export --root T --id 1 2 out.json` reads out.json as an id; without a destination elsewhere,
+ * a value named like a dump file is taken for a misplaced DEST and refused before anything runs.
+ */
+function refuseStrayDestination(gathered: Array<{ option: ListOption; value: string }>): void {
+  const stray = gathered.filter((g) => /\.(json|ndjson|zip)$/i.test(g.value)).pop();
+  if (!stray) return;
+  throw new DbPorterError(
+    'BAD_ARGUMENT',
+    `"${stray.value}" after --${stray.option} reads as one more value: the values after --${stray.option} run until the next option. Give DEST before the flags (dbporter export ${stray.value} --root ...) or after --.`,
+  );
 }
 
 /** The partial-export selector the flags describe; two selectors at once are refused. */
