@@ -9,6 +9,8 @@ import { ArchiveReader } from './archive/reader';
 import { DUMP_ENTRY, FILES_PREFIX, type Manifest } from './archive/manifest';
 import { asidePathFor, temporaryPathFor } from './atomic-file';
 import type { LoadMode } from './load';
+import type { DumpHeader } from './dump/format';
+import { archiveHeader } from './archive/contents';
 
 /**
  * Imports a zip export (`dbporter import dump.zip`): the dump goes into the database exactly as an
@@ -94,6 +96,11 @@ export class DumpArchive {
         if (!done && s.madeFolder) fs.rmSync(s.madeFolder, { recursive: true, force: true });
       }
     }
+  }
+
+  /** The dump header of the archive's rows: its metadata and schema. */
+  header(): Promise<DumpHeader> {
+    return archiveHeader(this.reader, this.manifest);
   }
 
   close(): void {

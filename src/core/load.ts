@@ -92,6 +92,10 @@ export interface PreparedTarget {
   plans: Map<string, TablePlan>;
   /** What the tables and objects created here adapted or left behind (the schema report). */
   notes: SchemaNote[];
+  /** What is (or, in a dry run, would be) created: the target's engine's schema. */
+  created: TargetSchema;
+  /** Tables that were there and are emptied first (replace mode). */
+  emptied: string[];
 }
 
 /**
@@ -108,11 +112,29 @@ export async function prepareTarget(
   options: SchemaOrigin & { replaceDatabase?: boolean; dryRun?: boolean },
 ): Promise<PreparedTarget> {
   const target = await writer.introspect();
-  if (options.replaceDatabase && !options.dryRun) {
-    // A restore: the target becomes exactly the incoming schema, nothing of what was there stays.
-    await writer.clear();
-    target.tables = [];
-  }
+  // A restore: the target becomes exactly the incoming schema, nothing of what was there stays.
+  if (options.replaceDatabase && !options.dryRun) await writer.clear();
+  const prepared = planTarget(target, dialect, incoming, mode, options);
+  // A dry run checks what it can and changes nothing: tables it would create count as created.
+  if (options.dryRun) return prepared;
+  await writer.createSchema(prepared.created);
+  if (prepared.emptied.length) await writer.emptyTables(prepared.emptied);
+  return prepared;
+}
+
+/**
+ * What prepareTarget does to a target that holds `target` (as introspected), decided without
+ * touching it: the plans, the schema to create, the tables to empty, and the report.
+ */
+export function planTarget(
+  target: DatabaseSchema,
+  dialect: Dialect,
+  incoming: DatabaseSchema,
+  mode: LoadMode,
+  options: SchemaOrigin & { replaceDatabase?: boolean },
+): PreparedTarget {
+  // A restore clears the target: of what was there only what clear() keeps (extensions) matters.
+  if (options.replaceDatabase) target = { engine: target.engine, tables: [], ...(target.extensions ? { extensions: target.extensions } : {}) };
   const adaptation = adaptSchema(incoming, { dialect, sourceDialect: dialectOf(incoming.engine), trusted: options.trusted, fromDump: options.fromDump, existing: target });
   const existing = new Map(target.tables.map((t) => [t.name, t]));
   const known = new Set([...existing.keys(), ...incoming.tables.map((t) => t.name)]);
@@ -137,14 +159,8 @@ export async function prepareTarget(
   // What the report says of a table that was there already is not so: its definition stays as it is.
   notes.push(...adaptation.notes.filter((n) => n.table === undefined || !existing.has(n.table)));
   const created = objectsMissingFrom(target, { ...adaptation.schema, tables: toCreate } as TargetSchema);
-  // A dry run checks what it can and changes nothing: tables it would create count as created.
-  if (options.dryRun) return { plans, notes };
-  await writer.createSchema(created);
-  if (mode === 'replace') {
-    const toEmpty = incoming.tables.map((t) => t.name).filter((name) => existing.has(name));
-    if (toEmpty.length) await writer.emptyTables(toEmpty);
-  }
-  return { plans, notes };
+  const emptied = mode === 'replace' ? incoming.tables.map((t) => t.name).filter((name) => existing.has(name)) : [];
+  return { plans, notes, created, emptied };
 }
 
 /** The incoming table with only the columns rows are written to: not those the target computes. */

@@ -1,4 +1,5 @@
-import { copyInto } from '../../core/copy-into';
+import { copyInto, planCopy } from '../../core/copy-into';
+import { planText } from '../../core/plan';
 import { DbPorterError } from '../../core/errors';
 import { resolveDatabase } from '../../core/config';
 import { configFrom, openDatabase, parse, reporter, type CliContext } from '../context';
@@ -14,19 +15,40 @@ after a snapshot of the target (named on stderr).
   --from URL, --to URL sqlite:file.db, postgresql://..., mysql://..., or names from dbporter.config.json
   --table T            copy only this table; repeat for more
   --mode M             merge (default), replace or append, as for import
+  --plan               print what the copy would create (the DDL), each column's type on both
+                       sides, and what would be adapted or not carried; change nothing
+                       (--json: as JSON, docs/plan.md)
   -v, --verbose        say more`;
 
 export async function run(args: string[], ctx: CliContext): Promise<void> {
   const { values } = parse(
     args,
-    { from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string', multiple: true }, mode: { type: 'string' }, truncate: { type: 'boolean' } },
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      table: { type: 'string', multiple: true },
+      mode: { type: 'string' },
+      truncate: { type: 'boolean' },
+      plan: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     usage,
   );
   if (values.help) return void process.stdout.write(usage + '\n');
   const mode = modeFrom(values.mode, values.truncate, undefined);
   const config = configFrom(values.config);
   const to = resolveDatabase(values.to ?? missing('--to', usage), config);
+  if (values.json && !values.plan) throw new DbPorterError('BAD_ARGUMENT', '--json goes with --plan (the plan as JSON, docs/plan.md).');
   const source = await openDatabase(values.from ?? missing('--from', usage), config);
+  if (values.plan) {
+    try {
+      const plan = await planCopy(source, to, { tables: values.table, mode });
+      process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planText(plan)}\n`);
+    } finally {
+      await source.close();
+    }
+    return;
+  }
   const progress = reporter(values.verbose);
   try {
     const result = await copyInto(source, to, {

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { ImportOptions } from '../../core/import';
 import type { ArchiveImportResult } from '../../core/import-archive';
-import { importFile } from '../../core/import-file';
+import { importFile, planImportFile } from '../../core/import-file';
+import { planText } from '../../core/plan';
 import { loadResolver } from '../../core/merge/resolver';
 import { STRATEGY_HELP, strategiesFrom } from '../../core/merge/strategy';
 import { containerFromPath, type DumpFormat } from '../../core/dump/format';
@@ -37,6 +38,9 @@ rows that referenced a merged row are re-pointed to the row it merged into):
   --dry-run            report per table what would be inserted, merged and skipped; write nothing
 Schema: tables the database lacks are created with the dump's schema, adapted to the database's
 engine; what cannot be carried is reported (a summary on stderr, every item with -v).
+  --plan               read the dump's schema and the database, and print what the import would
+                       create (the DDL), each column's type in both, and what would be adapted or
+                       not carried; change nothing (--json: as JSON, docs/plan.md)
   --trust-dump         also run the SQL the dump carries: views, triggers, functions, rules,
                        CHECK and default expressions. Without it they are reported as not
                        carried: a dump is a file from outside, and its SQL would run with your rights
@@ -59,6 +63,8 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
       'label-name': { type: 'string' },
       'keep-import-metadata': { type: 'boolean' },
       'trust-dump': { type: 'boolean' },
+      plan: { type: 'boolean' },
+      json: { type: 'boolean' },
     },
     usage,
   );
@@ -72,6 +78,13 @@ export async function run(args: string[], ctx: CliContext): Promise<void> {
   const merging = values['on-conflict'] !== undefined || values['conflict-resolver'] !== undefined;
   if (merging && mode !== 'merge') throw new DbPorterError('BAD_ARGUMENT', `--on-conflict and --conflict-resolver settle collisions in merge mode; --mode ${mode} does not merge.`);
   const db = resolveDatabase(values['database-url'], configFrom(values.config));
+  if (values.json && !values.plan) throw new DbPorterError('BAD_ARGUMENT', '--json goes with --plan (the plan as JSON, docs/plan.md).');
+  if (values.plan) {
+    const source = src === '-' ? { stream: process.stdin, format: format as DumpFormat } : src;
+    const plan = await planImportFile(db, source, { format, mode, trustDump: values['trust-dump'], keepImportMetadata: values['keep-import-metadata'] });
+    process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planText(plan)}\n`);
+    return;
+  }
   const strategies = strategiesFrom(db.entry?.onConflict, values['on-conflict']);
   const resolver = values['conflict-resolver'] ? await loadResolver(values['conflict-resolver'], process.cwd()) : undefined;
   const options: Omit<ImportOptions, 'format'> = {

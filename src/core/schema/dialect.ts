@@ -1,5 +1,6 @@
 import type { Engine } from '../url';
-import type { Column, NativeType } from './model';
+import type { Column, NativeType, Table } from './model';
+import type { TargetSchema } from './adapt';
 
 /**
  * The parts of a schema an engine's DDL (engines/x/ddl.ts) recreates, beyond tables with their
@@ -57,4 +58,16 @@ export interface Dialect {
    * interval travels as text, a YEAR as a smallint), or undefined where the portable type holds it.
    */
   lossOutside(column: Column): string | undefined;
+  /**
+   * The statements this engine's DDL (engines/x/ddl.ts) runs to create a schema: those before the
+   * rows and those at commit. Pure: a plan prints them without running them.
+   */
+  createStatements?(schema: TargetSchema): DdlStatements;
+  /** The type this engine's DDL gives a column of `table` (its native type, or its portable type's). */
+  columnType?(column: Column, table: Table): string;
+}
+
+export interface DdlStatements {
+  beforeRows: string[];
+  afterRows: string[];
 }

@@ -1,6 +1,7 @@
 import type { Dialect, Feature } from '../../schema/dialect';
 import type { Column } from '../../schema/model';
 import { parseMysqlType, renderMysqlType } from './type-names';
+import { mysqlFromPortable } from './types';
 
 /** What MySQL's DDL recreates of a MySQL schema. */
 const FEATURES: ReadonlySet<Feature> = new Set<Feature>(['native types', 'expression defaults']);
@@ -10,6 +11,10 @@ export const mysqlDialect: Dialect = {
   features: FEATURES,
   parseType: (text) => parseMysqlType(text),
   renderType: renderMysqlType,
+  columnType: (column, table) => {
+    const keyed = [...table.primaryKey, ...table.uniques.flatMap((u) => u.columns), ...table.indexes.flatMap((i) => i.columns), ...table.foreignKeys.flatMap((f) => f.columns)];
+    return mysqlFromPortable(column, keyed.includes(column.name));
+  },
   lossOutside(column: Column): string | undefined {
     const native = column.native;
     if (!native) return undefined;

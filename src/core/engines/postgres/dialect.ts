@@ -1,6 +1,7 @@
 import type { Dialect, Feature } from '../../schema/dialect';
 import type { Column } from '../../schema/model';
 import { parsePostgresType, renderPostgresType } from './type-names';
+import { postgresFromPortable } from './types';
 
 /** Built-in types whose values are text in every engine: nothing to say when they travel as text. */
 const TEXTUAL = new Set(['text', 'character varying', 'character', 'varchar', 'char', 'name', '"char"']);
@@ -13,6 +14,7 @@ export const postgresDialect: Dialect = {
   features: FEATURES,
   parseType: (text) => parsePostgresType(text),
   renderType: renderPostgresType,
+  columnType: (column) => postgresFromPortable(column),
   lossOutside(column: Column): string | undefined {
     const native = column.native;
     if (!native || native.user) return undefined;
