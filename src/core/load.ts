@@ -8,6 +8,7 @@ import type { LedgerWriter } from './ledger';
 import { MERGE_BATCH_ROWS, type Merger } from './merge/merger';
 import type { BulkPiece, BulkRequest } from './dump/bulk-text';
 import { nativeField } from './engines';
+import { backEdges } from './schema/order';
 
 /**
  * What import and copy share: getting a target ready for incoming tables and writing their rows.
@@ -115,7 +116,20 @@ export async function prepareTarget(
     const toEmpty = incoming.map((t) => t.name).filter((name) => existing.has(name));
     if (toEmpty.length) await writer.emptyTables(toEmpty);
   }
+  await deferBackEdges(writer, incoming, plans);
   return plans;
+}
+
+/**
+ * Rows go in a table at a time, in the order the tables come (`incoming`: the dump's order, or the
+ * copy's). A foreign key of a table that was already there and points at its own table or at one
+ * still to come cannot hold while they arrive; the engine checks those at the end of the unit.
+ * The keys are the target's, which may differ from the incoming ones. Tables created here need
+ * nothing: the engines add their keys after the rows, or check none while loading.
+ */
+async function deferBackEdges(writer: Writer, incoming: Table[], plans: Map<string, TablePlan>): Promise<void> {
+  const edges = backEdges(incoming.map((t) => plans.get(t.name)!.target)).filter((e) => !plans.get(e.table)!.created);
+  if (edges.length && writer.deferForeignKeys) await writer.deferForeignKeys(edges);
 }
 
 /** What loading a table needs besides its rows: made once per unit of writing, for import and copy alike. */
