@@ -71,8 +71,10 @@ export interface TablePlan {
 }
 
 /**
- * Creates the incoming tables the target lacks, empties them in replace mode, and checks that
- * every incoming column exists in the tables that were already there.
+ * Creates the incoming tables the target lacks, empties them in replace mode, checks that every
+ * incoming column exists in the tables that were already there, and has the engine hold back the
+ * foreign keys that cannot be checked as the rows come (deferBackEdges). `incoming` is in the
+ * order the tables' rows will come.
  */
 export async function prepareTarget(
   writer: Writer,
