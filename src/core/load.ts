@@ -12,6 +12,7 @@ import type { LedgerWriter } from './ledger';
 import { MERGE_BATCH_ROWS, type Merger } from './merge/merger';
 import type { BulkPiece, BulkRequest } from './dump/bulk-text';
 import { nativeField } from './engines';
+import { backEdges } from './schema/order';
 
 /**
  * What import and copy share: getting a target ready for incoming tables and writing their rows.
@@ -101,8 +102,10 @@ export interface PreparedTarget {
 /**
  * Creates what the incoming schema holds that the target lacks (tables, and the types, sequences,
  * views and other objects of the database), made for the target's engine by adaptSchema; empties
- * the incoming tables in replace mode; and checks that every incoming column exists in the tables
- * that were already there. Tables that were there keep their definition: only their rows change.
+ * the incoming tables in replace mode; checks that every incoming column exists in the tables that
+ * were already there (whose definition stays as it is: only their rows change); and has the engine
+ * hold back the foreign keys that cannot be checked as the rows come (deferBackEdges).
+ * `incoming.tables` are in the order the tables' rows will come.
  */
 export async function prepareTarget(
   writer: Writer,
@@ -119,6 +122,7 @@ export async function prepareTarget(
   if (options.dryRun) return prepared;
   await writer.createSchema(prepared.created);
   if (prepared.emptied.length) await writer.emptyTables(prepared.emptied);
+  await deferBackEdges(writer, incoming.tables, prepared.plans);
   return prepared;
 }
 
@@ -221,6 +225,18 @@ function objectsMissingFrom(target: DatabaseSchema, schema: TargetSchema): Targe
   const extensions = absent(schema.extensions, target.extensions);
   if (extensions) out.extensions = extensions;
   return out as TargetSchema;
+}
+
+/**
+ * Rows go in a table at a time, in the order the tables come (`incoming`: the dump's order, or the
+ * copy's). A foreign key of a table that was already there and points at its own table or at one
+ * still to come cannot hold while they arrive; the engine checks those at the end of the unit.
+ * The keys are the target's, which may differ from the incoming ones. Tables created here need
+ * nothing: the engines add their keys after the rows, or check none while loading.
+ */
+async function deferBackEdges(writer: Writer, incoming: Table[], plans: Map<string, TablePlan>): Promise<void> {
+  const edges = backEdges(incoming.map((t) => plans.get(t.name)!.target)).filter((e) => !plans.get(e.table)!.created);
+  if (edges.length && writer.deferForeignKeys) await writer.deferForeignKeys(edges);
 }
 
 /** What loading a table needs besides its rows: made once per unit of writing, for import and copy alike. */

@@ -1,6 +1,7 @@
 import type { Column, DatabaseSchema, Row } from '../schema/model';
 import type { Dialect } from '../schema/dialect';
 import type { TargetSchema } from '../schema/adapt';
+import type { BackEdge } from '../schema/order';
 import type { Engine } from '../url';
 import type { RowFilter } from './filter';
 
@@ -103,6 +104,14 @@ export interface Writer {
   clear(): Promise<void>;
   /** Deletes every row of these tables. */
   emptyTables(tables: string[]): Promise<void>;
+  /**
+   * For engines that check foreign keys as rows arrive: these keys of tables that were already
+   * there cannot hold until the unit's last row is in (they point at their own table, or at one
+   * loaded later: a cycle's, see schema/order.ts backEdges). The engine leaves them unchecked until
+   * the end of the unit, then checks every row and fails the unit, naming the key, where one points
+   * nowhere. Called before any row is written. Engines that check no key while rows load leave it out.
+   */
+  deferForeignKeys?(keys: BackEdge[]): Promise<void>;
   /**
    * Drops these tables, foreign keys between them and from elsewhere included. Transactional where
    * the engine's DDL is (SQLite, PostgreSQL); on MySQL it cannot be rolled back.

@@ -584,7 +584,7 @@ class MysqlWriteUnit {
         if (n > 0) {
           throw new DbPorterError(
             'WRITE_FAILED',
-            `Table "${table.name}" would have ${n} row(s) whose foreign key (${fk.columns.join(', ')}) points at a missing row of "${fk.references.table}". Include the referenced rows; nothing was written.`,
+            `Table "${table.name}" would have ${n} row(s) whose foreign key ${fk.name ? `${fk.name} ` : ''}(${fk.columns.join(', ')}) points at a missing row of "${fk.references.table}". Include the referenced rows; nothing was written.`,
           );
         }
       }

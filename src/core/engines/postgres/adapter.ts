@@ -7,6 +7,7 @@ import { batchOf } from '../../batches';
 import { lineCount, tabLines } from '../tab-lines';
 import type { Adapter, EncodedRows, Reader, RowFraming, Writer, WriteCount, WriteOptions } from '../adapter';
 import type { Column, ColumnDefault, DatabaseSchema, ForeignKey, Row, Table } from '../../schema/model';
+import type { BackEdge } from '../../schema/order';
 import { DbPorterError, errorMessage, throwIfAborted } from '../../errors';
 import { describeLocation, maskSecrets, type ServerLocation } from '../../url';
 import { copyTextRows } from './copy-rows';
@@ -320,18 +321,12 @@ export class PostgresAdapter implements Adapter {
         tables.forEach((t) => written.add(t));
         // TRUNCATE refuses tables that other tables' foreign keys point at. Those keys are lifted
         // for the load and put back at commit, which checks every row against them again.
-        const keys = await this.query<{ owner: string; name: string; definition: string }>(
-          `SELECT c.conrelid::regclass::text AS owner, c.conname AS name, pg_get_constraintdef(c.oid) AS definition
-           FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid JOIN pg_namespace n ON n.oid = p.relnamespace
-           WHERE c.contype = 'f' AND n.nspname = current_schema() AND p.relname = ANY($1::text[])`,
-          [tables],
-        );
-        for (const key of keys) {
-          await this.query(`ALTER TABLE ${key.owner} DROP CONSTRAINT ${quotePostgres(key.name)}`);
-          lifted.push(key);
+        for (const key of await this.foreignKeysWhere('pn.nspname = current_schema() AND p.relname = ANY($1::text[])', [tables])) {
+          await this.dropKey(key, tables.includes(key.tbl) ? 'loaded' : 'emptied', lifted);
         }
         await this.query(`TRUNCATE ${tables.map(quotePostgres).join(', ')}`);
       },
+      deferForeignKeys: (keys) => this.deferForeignKeys(keys, lifted),
       deleteRows: async (table, keyColumns, keys) => {
         written.add(table);
         const params: unknown[] = [];
@@ -449,17 +444,80 @@ export class PostgresAdapter implements Adapter {
     return new DbPorterError('WRITE_FAILED', `Could not write table "${table}" to PostgreSQL: ${detail}. Nothing was written.`, { cause: err });
   }
 
-  /** Puts back the foreign keys emptyTables lifted; a row that now points nowhere fails the unit. */
-  private async restoreForeignKeys(lifted: LiftedKey[]): Promise<void> {
-    for (const key of lifted) {
-      try {
-        await this.client.query(`ALTER TABLE ${key.owner} ADD CONSTRAINT ${quotePostgres(key.name)} ${key.definition}`);
-      } catch (err) {
-        throw new DbPorterError(
-          'WRITE_FAILED',
-          `Table ${key.owner} has rows whose foreign key ${key.name} points at rows the import removed (${maskSecrets(errorMessage(err), [this.location.password])}). Include those rows in the dump, or import in merge mode; nothing was written.`,
-        );
+  /** The foreign keys that `where` picks (c: the key; t, n: its table and schema; p, pn: the referenced ones). */
+  private async foreignKeysWhere(where: string, params: unknown[]): Promise<ForeignKeyRow[]> {
+    return this.query<ForeignKeyRow>(
+      `SELECT c.conrelid::regclass::text AS owner, t.relname AS tbl, p.relname AS reftable, n.nspname AS schema, c.conname AS name,
+              pg_get_constraintdef(c.oid) AS definition, c.condeferrable AS deferrable,
+              (SELECT count(*) FROM pg_constraint o WHERE o.connamespace = c.connamespace AND o.conname = c.conname) AS namesakes
+       FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         JOIN pg_class p ON p.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       WHERE c.contype = 'f' AND ${where}`,
+      params,
+    );
+  }
+
+  private async dropKey(key: ForeignKeyRow, why: LiftedKey['why'], lifted: LiftedKey[]): Promise<void> {
+    if (lifted.some((k) => k.owner === key.owner && k.name === key.name)) return;
+    await this.query(`ALTER TABLE ${key.owner} DROP CONSTRAINT ${quotePostgres(key.name)}`);
+    lifted.push({ owner: key.owner, table: key.tbl, references: key.reftable, schema: key.schema, name: key.name, definition: key.definition, how: 'dropped', why });
+  }
+
+  /**
+   * A cycle's keys (see Writer.deferForeignKeys), before any row: deferred where the key is
+   * DEFERRABLE and SET CONSTRAINTS can name it alone, otherwise lifted like emptyTables' keys.
+   */
+  private async deferForeignKeys(edges: BackEdge[], lifted: LiftedKey[]): Promise<void> {
+    const wanted = new Set(edges.map((e) => `${e.table}\0${e.foreignKey.name ?? ''}`));
+    const tables = [...new Set(edges.map((e) => e.table))];
+    const keys = (await this.foreignKeysWhere('n.nspname = current_schema() AND t.relname = ANY($1::text[])', [tables])).filter((k) => wanted.has(`${k.tbl}\0${k.name}`));
+    for (const key of keys) {
+      if (lifted.some((k) => k.owner === key.owner && k.name === key.name)) continue;
+      // SET CONSTRAINTS takes a name, and acts on every constraint of the schema that has it.
+      if (key.deferrable !== 't' || Number(key.namesakes) !== 1) {
+        await this.dropKey(key, 'loaded', lifted);
+        continue;
       }
+      await this.query(`SET CONSTRAINTS ${quotePostgres(key.schema)}.${quotePostgres(key.name)} DEFERRED`);
+      lifted.push({ owner: key.owner, table: key.tbl, references: key.reftable, schema: key.schema, name: key.name, definition: key.definition, how: 'deferred', why: 'loaded' });
+    }
+  }
+
+  /**
+   * Puts back the keys emptyTables and deferForeignKeys lifted, which checks every row against
+   * them; a row that now points nowhere fails the unit.
+   */
+  private async restoreForeignKeys(lifted: LiftedKey[]): Promise<void> {
+    for (const key of lifted.filter((k) => k.how === 'deferred')) {
+      await this.checkKey(key, `SET CONSTRAINTS ${quotePostgres(key.schema)}.${quotePostgres(key.name)} IMMEDIATE`);
+    }
+    if (!lifted.some((k) => k.how === 'dropped')) return;
+    // ALTER TABLE refuses a table with checks still queued, such as an INITIALLY DEFERRED key's: run them now.
+    await this.checkKey(undefined, 'SET CONSTRAINTS ALL IMMEDIATE');
+    for (const key of lifted.filter((k) => k.how === 'dropped')) {
+      await this.checkKey(key, `ALTER TABLE ${key.owner} ADD CONSTRAINT ${quotePostgres(key.name)} ${key.definition}`);
+    }
+  }
+
+  /** Runs a statement that checks rows against foreign keys; a row pointing nowhere becomes an error naming the key. */
+  private async checkKey(key: LiftedKey | undefined, sql: string): Promise<void> {
+    try {
+      await this.client.query(sql);
+    } catch (err) {
+      const e = err as { code?: string; detail?: string; table?: string; constraint?: string };
+      const cause = maskSecrets([errorMessage(err), e.detail].filter(Boolean).join('; '), [this.location.password]);
+      if (e.code !== '23503') throw new DbPorterError('WRITE_FAILED', `PostgreSQL could not check foreign keys: ${cause}. Nothing was written.`, { cause: err });
+      const table = key?.table ?? e.table ?? '?';
+      const references = key?.references ?? /table "((?:[^"]|"")*)"/.exec(e.detail ?? '')?.[1] ?? '?';
+      const advice =
+        key?.why === 'emptied'
+          ? `Replace mode emptied "${references}" first: include the rows it points at in the data, or import in merge mode`
+          : `Include the rows it points at in the data, or load them into "${references}" first`;
+      throw new DbPorterError(
+        'WRITE_FAILED',
+        `Table "${table}" has rows whose foreign key ${key?.name ?? e.constraint} points at missing rows of "${references}" (${cause}). ${advice}; nothing was written.`,
+        { cause: err },
+      );
     }
   }
 
@@ -514,12 +572,37 @@ export class PostgresAdapter implements Adapter {
   }
 }
 
-/** A foreign key dropped for the length of a unit of writing, as PostgreSQL defines it. */
+/** A foreign key not checked for the length of a unit of writing, put back (so checked, every row) at its end. */
 interface LiftedKey {
-  /** The table holding the key, as regclass prints it (quoted where needed). */
+  /** The table holding the key, as regclass prints it (quoted where needed), for SQL. */
   owner: string;
+  /** The table holding the key and the table it references, plain, for messages. */
+  table: string;
+  references: string;
+  /** The key's schema and name: SET CONSTRAINTS names it by both. */
+  schema: string;
+  name: string;
+  /** As PostgreSQL defines it (pg_get_constraintdef), to add it back. */
+  definition: string;
+  /** Dropped, and added back; or (a DEFERRABLE key) deferred, and checked with SET CONSTRAINTS. */
+  how: 'dropped' | 'deferred';
+  /**
+   * emptied: its referenced table was emptied (replace mode) under rows of its own table that stay.
+   * loaded: the rows it might find pointing nowhere are ones this unit brings in.
+   */
+  why: 'emptied' | 'loaded';
+}
+
+/** A foreign key as foreignKeysWhere reads it from pg_constraint. */
+interface ForeignKeyRow {
+  owner: string;
+  tbl: string;
+  reftable: string;
+  schema: string;
   name: string;
   definition: string;
+  deferrable: string;
+  namesakes: string;
 }
 
 function connectError(err: unknown, location: ServerLocation): DbPorterError {

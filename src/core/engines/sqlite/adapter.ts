@@ -334,9 +334,14 @@ export class SqliteAdapter implements Adapter {
       const bad = this.all(`PRAGMA foreign_key_check(${quoteSqlite(table)})`);
       if (bad.length) {
         const first = bad[0];
+        // SQLite keeps no name for a foreign key: its columns say which one it is.
+        const columns = this.all(`PRAGMA foreign_key_list(${quoteSqlite(table)})`)
+          .filter((k) => Number(k.id) === Number(first.fkid))
+          .sort((a, b) => Number(a.seq) - Number(b.seq))
+          .map((k) => String(k.from));
         throw new DbPorterError(
           'WRITE_FAILED',
-          `Table "${table}" has ${bad.length} row(s) whose foreign key points at a missing row of "${first.parent}" (first: rowid ${first.rowid}). Include the referenced rows, or import into a database that has them; nothing was written.`,
+          `Table "${table}" has ${bad.length} row(s) whose foreign key (${columns.join(', ')}) points at a missing row of "${first.parent}" (first: rowid ${first.rowid}). Include the referenced rows, or import into a database that has them; nothing was written.`,
         );
       }
     }
