@@ -102,6 +102,7 @@ const taskSchema = z.discriminatedUnion('type', [
       conflictResolver: z.string().min(1).optional().describe(`A resolver module (--conflict-resolver). ${PATHS_NOTE}`),
       labelName: z.string().min(1).optional().describe("The label the import ledger records the rows under (--label-name); default the file's base name."),
       keepImportMetadata: z.boolean().optional().describe('Also import the ledger rows the dump carries (--keep-import-metadata).'),
+      trustDump: z.boolean().optional().describe("Run the SQL the dump carries: views, triggers, functions, CHECK and default expressions (--trust-dump). Without it they are reported as not carried."),
     })
     .strict()
     .describe('dbporter import (after a snapshot of the database); supports a dry run'),

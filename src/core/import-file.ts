@@ -78,8 +78,8 @@ export async function planImportFile(
   }
 }
 
-/** A dump's header: its first line or object, read without its rows. */
-async function dumpHeaderOf(db: ResolvedDatabase, source: string | DumpStream, format: Container | undefined): Promise<DumpHeader> {
+/** A dump's header: its first line or object, read without its rows (a zip archive is verified first). */
+export async function dumpHeaderOf(db: ResolvedDatabase, source: string | DumpStream, format: Container | undefined): Promise<DumpHeader> {
   const file = typeof source === 'string' ? path.resolve(source) : undefined;
   if (file !== undefined && !fs.existsSync(file)) throw new DbPorterError('FILE_NOT_FOUND', `No dump at ${file}. Check the path.`);
   const container = typeof source === 'string' ? (format ?? containerFromPath(source)) : source.format;

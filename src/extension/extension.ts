@@ -3,6 +3,7 @@ import { DatabasesTree } from './databases-tree';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { copyCommand } from './commands/copy';
+import { previewPlanCommand } from './commands/plan';
 import { migrateUpCommand, runMigrationCommand } from './commands/migrate';
 import { testConnectionCommand } from './commands/connection';
 import { setPasswordCommand } from './commands/set-password';
@@ -65,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): DbPorterApi {
     vscode.commands.registerCommand('dbporter.exportDatabase', (arg) => exportCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.importInto', (arg) => importCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.copyTo', (arg) => copyCommand(services, arg)),
+    vscode.commands.registerCommand('dbporter.previewPlan', (arg) => previewPlanCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.runMigration', (arg) => runMigrationCommand(services, arg)),
     vscode.commands.registerCommand('dbporter.dryRunMigration', (arg) => runMigrationCommand(services, arg, true)),
     vscode.commands.registerCommand('dbporter.migrateUp', (arg) => migrateUpCommand(services, arg)),

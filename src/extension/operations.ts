@@ -16,6 +16,8 @@ import { strategiesFrom } from '../core/merge/strategy';
 import { migrateUp, migrationsDirectory, runMigration } from '../core/migrate';
 import type { OperationOptions } from '../core/progress';
 import type { Selector } from '../core/subset';
+import type { SchemaNote } from '../core/schema/model';
+import { reportText } from '../core/schema/report';
 
 /**
  * The operations of the command line, run from VS Code (the TASKS view, VS Code tasks, the
@@ -58,6 +60,7 @@ export async function restore(db: ResolvedDatabase, file: string, ctx: Operation
   });
   const rows = Object.values(result.rowCounts).reduce((n, r) => n + r, 0);
   ctx.say(`Restored ${db.name} from ${file}: ${count(rows)} rows in ${Object.keys(result.rowCounts).length} tables${result.filesRestored ? `, ${result.filesRestored} files` : ''}.`);
+  sayReport(ctx, result.notes);
   return result;
 }
 
@@ -75,6 +78,7 @@ export async function exportTask(task: Task<'export'>, loaded: LoadedConfig, res
     const result = await exportFile(adapter, db, file, format, options);
     const written = result.files !== undefined ? `${file} (with ${count(result.files)} files)` : file;
     ctx.say(`Exported ${count(result.rows)} rows from ${result.tables.length} tables to ${written} in ${(result.durationMs / 1000).toFixed(1)} s.`);
+    sayReport(ctx, result.notes);
     return { ...result, file };
   } finally {
     await adapter.close();
@@ -110,11 +114,13 @@ export async function importTask(task: Task<'import'>, loaded: LoadedConfig, res
     dryRun: ctx.dryRun,
     ledger: { label: task.labelName ?? (path.basename(file).replace(/\.(ndjson|json|zip)$/i, '') || 'import'), sourceFile: path.basename(file) },
     keepImportMetadata: task.keepImportMetadata,
+    trustDump: task.trustDump,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
   };
   const result = await importFile(db, file, { ...options, format, onSnapshot: (f) => ctx.say(`Snapshot of ${db.name} before the import: ${f}`) });
   ctx.say(describeLoad(options.dryRun ? 'Dry run, nothing written: would import' : 'Imported', result));
+  sayReport(ctx, result.notes);
   return result;
 }
 
@@ -132,6 +138,7 @@ export async function copyTask(task: Task<'copy'>, resolve: (name: string) => Re
       onSnapshot: (f) => ctx.say(`Snapshot of ${to.name} before the copy: ${f}`),
     });
     ctx.say(describeLoad('Copied', result));
+    sayReport(ctx, result.notes);
     return result;
   } finally {
     await source.close();
@@ -166,6 +173,12 @@ export async function migrateTask(task: Task<'migrate'>, loaded: LoadedConfig, r
   }
   if (!result.applied.length) ctx.say('Nothing to do: no pending migrations.');
   return result;
+}
+
+/** The schema report, every item, as `-v` prints it: what was adapted or not carried. */
+function sayReport(ctx: OperationContext, notes: SchemaNote[]): void {
+  const text = reportText(notes, true);
+  if (text) text.split('\n').forEach((line) => ctx.say(line));
 }
 
 function describeLoad(verb: string, result: LoadResult): string {

@@ -8,6 +8,9 @@ import { LOAD_MODES } from '../core/load';
 
 const database = z.string().min(1).describe('A database of dbporter.config.json by name; the server\'s own when absent.');
 
+/** As import --trust-dump: run the SQL the dump carries (views, triggers, functions, expressions). */
+const trustDump = z.boolean().describe("Run the SQL the dump carries, as `dbporter import --trust-dump` does; otherwise it is reported as not carried.");
+
 export const exportRequest = z
   .object({
     format: z.enum(DUMP_FORMATS).default('json'),
@@ -30,8 +33,8 @@ const jsonDump = z
 const withFormat = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && !('format' in v) ? { ...v, format: 'json' } : v);
 
 export const jsonImportRequest = z.preprocess(withFormat, z.discriminatedUnion('format', [
-  z.object({ format: z.literal('json'), truncate: z.boolean().optional(), mode: z.enum(LOAD_MODES).optional(), database: database.optional(), data: jsonDump }).strict(),
-  z.object({ format: z.literal('ndjson'), truncate: z.boolean().optional(), mode: z.enum(LOAD_MODES).optional(), database: database.optional(), data: z.string().min(1) }).strict(),
+  z.object({ format: z.literal('json'), truncate: z.boolean().optional(), mode: z.enum(LOAD_MODES).optional(), database: database.optional(), trustDump: trustDump.optional(), data: jsonDump }).strict(),
+  z.object({ format: z.literal('ndjson'), truncate: z.boolean().optional(), mode: z.enum(LOAD_MODES).optional(), database: database.optional(), trustDump: trustDump.optional(), data: z.string().min(1) }).strict(),
 ]));
 
 /** The fields of a multipart import (or its query string): all text. */
@@ -41,6 +44,7 @@ export const formImportRequest = z
     truncate: z.enum(['true', 'false']).optional(),
     mode: z.enum(LOAD_MODES).optional(),
     database: database.optional(),
+    trustDump: z.enum(['true', 'false']).optional(),
   })
   .strict();
 

@@ -377,3 +377,36 @@ export function portableSchema(engine: DatabaseSchema['engine'], tables: Table[]
   }
   return { engine, tables } as TargetSchema;
 }
+
+/** A piece of SQL text a schema carries: what a dump would run only with --trust-dump. */
+export interface CarriedSql {
+  kind: SchemaNote['kind'];
+  name: string;
+  table?: string;
+}
+
+/**
+ * The SQL a schema carries as text (views, routines, triggers, rules, extensions, checks,
+ * expression defaults, generated columns, expression and partial indexes, partition bounds): what
+ * an import runs only when the dump is trusted. A front end shows it before asking.
+ */
+export function sqlCarriedBy(schema: DatabaseSchema): CarriedSql[] {
+  const out: CarriedSql[] = [];
+  for (const v of schema.views ?? []) out.push({ kind: v.materialized ? 'materialized view' : 'view', name: v.name });
+  for (const r of schema.routines ?? []) out.push({ kind: r.kind, name: r.name });
+  for (const t of schema.triggers ?? []) out.push({ kind: 'trigger', name: t.name, table: t.table });
+  for (const r of schema.rules ?? []) out.push({ kind: 'rule', name: r.name, table: r.table });
+  for (const e of schema.extensions ?? []) out.push({ kind: 'extension', name: e.name });
+  for (const t of schema.types ?? []) if (t.kind === 'domain' && t.checks.length) out.push({ kind: 'domain', name: t.name });
+  for (const table of schema.tables) {
+    for (const c of table.checks ?? []) out.push({ kind: 'check constraint', name: c.name ?? c.sql.sql, table: table.name });
+    for (const c of table.constraints ?? []) out.push({ kind: 'constraint', name: c.name, table: table.name });
+    for (const c of table.columns) {
+      if (c.default?.kind === 'expression') out.push({ kind: 'default', name: c.name, table: table.name });
+      if (c.generated) out.push({ kind: 'generated column', name: c.name, table: table.name });
+    }
+    for (const i of table.indexes) if (i.where || i.parts?.some((p) => p.expression)) out.push({ kind: 'index', name: i.name, table: table.name });
+    if (table.partitions?.length) out.push({ kind: 'partitioning', name: table.name, table: table.name });
+  }
+  return out;
+}

@@ -7,6 +7,8 @@ import { loadSummary } from '../../core/report';
 import { DatabaseItem, TableItem } from '../databases-tree';
 import type { Services } from '../services';
 import { confirmModal, oneOf, pickDatabase } from './prompts';
+import { showResult } from './results';
+import { reportText } from '../../core/schema/report';
 
 /**
  * Arguments of "DB Porter: Copy To…" (dbporter.copyTo) for running it without prompts. Called with
@@ -77,10 +79,11 @@ export async function copyCommand(services: Services, arg?: CopyArgs | DatabaseI
     }
   });
   if (!result) return undefined;
-  const report = `${loadSummary(`Copied ${what} to ${target}:`, result, true)}\nThe state before is in ${result.snapshot}.`;
+  const schemaReport = reportText(result.notes, true);
+  const report = `${loadSummary(`Copied ${what} to ${target}:`, result, true)}\nThe state before is in ${result.snapshot}.${schemaReport ? `\n${schemaReport}` : ''}`;
   log.info(report);
   databases.refresh();
-  void vscode.window.showInformationMessage(`DB Porter: ${report.split('\n')[0]}`);
+  showResult(services, report.split('\n')[0], result.notes);
   return { ...result, database: source, target, report };
 }
 

@@ -5,6 +5,10 @@ import { importFile, type ImportFileResult } from '../../core/import-file';
 import { STRATEGY_HELP, STRATEGY_PATTERN, strategiesFrom } from '../../core/merge/strategy';
 import { LOAD_MODES, type LoadMode } from '../../core/load';
 import { dryRunReport, loadSummary } from '../../core/report';
+import { dumpHeaderOf } from '../../core/import-file';
+import { sqlCarriedBy } from '../../core/schema/adapt';
+import { reportText } from '../../core/schema/report';
+import { showResult } from './results';
 import { DatabaseItem } from '../databases-tree';
 import type { Services } from '../services';
 import { badArgument, confirmModal, oneOf, pickDatabase } from './prompts';
@@ -39,6 +43,11 @@ export interface ImportArgs {
   label?: string;
   /** Also import the ledger rows the dump carries (`--keep-import-metadata`). */
   keepImportMetadata?: boolean;
+  /**
+   * Run the SQL the dump carries (views, triggers, functions, expressions), as `--trust-dump`.
+   * Asked (showing what it is) when the dump carries any and this is not given; false without asking.
+   */
+  trustDump?: boolean;
 }
 
 export type ImportOutcome = ImportFileResult & {
@@ -83,6 +92,9 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
   if (dryRun === undefined) return undefined;
 
   const name = path.basename(file);
+  await config.ready();
+  const trustDump = args.trustDump ?? (interactive ? await askTrust(services, database, file) : false);
+  if (trustDump === undefined) return undefined;
   if (mode === 'replace' && !dryRun) {
     const go = await confirmModal(
       `Replace the data of ${database} with ${name}?`,
@@ -96,7 +108,6 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
     }
   }
 
-  await config.ready();
   const outcome = await jobs.run(`${dryRun ? 'Dry run: importing' : 'Importing'} ${name} into ${database}`, async (signal, onProgress) => {
     const db = config.resolve(database);
     const asking = onConflict.includes(ASK);
@@ -112,6 +123,7 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
       dryRun,
       ledger: { label: args.label ?? (name.replace(/\.(ndjson|jsonl|json|zip)$/i, '') || 'import'), sourceFile: name },
       keepImportMetadata: args.keepImportMetadata,
+      trustDump,
       signal,
       onProgress,
     };
@@ -125,6 +137,8 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
   }
   if ('files' in outcome && !dryRun) lines.push(`Put ${outcome.files} files in place${outcome.filesKept ? `, kept ${outcome.filesKept} that were there already` : ''}.`);
   if (outcome.snapshot) lines.push(`The state before is in ${outcome.snapshot}.`);
+  const schemaReport = reportText(outcome.notes, true);
+  if (schemaReport) lines.push(schemaReport);
   const report = lines.join('\n');
   log.info(report);
   if (dryRun) {
@@ -132,8 +146,41 @@ export async function importCommand(services: Services, arg?: ImportArgs | Datab
   } else {
     databases.refresh();
   }
-  void vscode.window.showInformationMessage(`DB Porter: ${report.split('\n')[0]}`);
+  showResult(services, report.split('\n')[0], outcome.notes);
   return { ...outcome, database, file, report };
+}
+
+/**
+ * Asks whether to run the SQL a dump carries, showing what it is; undefined when the person
+ * closed the question. A dump without SQL asks nothing.
+ */
+async function askTrust(services: Services, database: string, file: string): Promise<boolean | undefined> {
+  const header = await dumpHeaderOf(services.config.resolve(database), file, undefined).catch(() => undefined);
+  // A dump whose header cannot be read fails in the import itself, with its error.
+  const carried = header ? sqlCarriedBy(header.schema) : [];
+  if (!carried.length) return false;
+  const counts = new Map<string, number>();
+  for (const c of carried) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
+  const summary = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ');
+  const shown = carried.slice(0, 12).map((c) => `• ${c.kind} ${c.table && c.table !== c.name ? `${c.table}.` : ''}${c.name.length > 60 ? `${c.name.slice(0, 57)}…` : c.name}`);
+  const more = carried.length > shown.length ? [`… and ${carried.length - shown.length} more`] : [];
+  const run = 'Run Its SQL';
+  const without = 'Import Without It';
+  const picked = await vscode.window.showWarningMessage(
+    `${path.basename(file)} carries SQL: ${summary}.`,
+    {
+      modal: true,
+      detail: [
+        `It would run with your rights on ${database}. Run it only if you trust where the dump came from; without it, the tables and rows are imported and these are reported as not carried.`,
+        '',
+        ...shown,
+        ...more,
+      ].join('\n'),
+    },
+    run,
+    without,
+  );
+  return picked === run ? true : picked === without ? false : undefined;
 }
 
 async function pickDump(configFile: string | undefined, database: string): Promise<string | undefined> {

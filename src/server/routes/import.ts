@@ -9,6 +9,7 @@ import type { DatabaseInfo } from '../databases';
 import { readImportForm } from '../multipart';
 import { formImportRequest, jsonImportRequest, parseRequest } from '../requests';
 import { sendJson } from '../responses';
+import type { SchemaNote } from '../../core/schema/model';
 
 export interface ImportResponse {
   database: DatabaseInfo;
@@ -26,12 +27,16 @@ export interface ImportResponse {
   source: ImportResult['source'];
   /** The backup of the database taken just before the import: `dbporter restore --backup-file` puts it back. */
   snapshot: string;
+  /** What the import adapted to the database or did not carry, with the reasons (docs/fidelity.md). */
+  notes: SchemaNote[];
 }
 
 interface ImportPlan {
   format: DumpFormat;
   mode: LoadMode;
   database?: string;
+  /** Run the SQL the dump carries (views, triggers, functions, expressions); see import --trust-dump. */
+  trustDump: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export async function importRoute(ctx: RequestContext): Promise<void> {
         format: fields.format ?? (form.filename ? formatFromPath(form.filename) : 'json'),
         mode: loadModeFrom({ mode: fields.mode, truncate: fields.truncate === undefined ? undefined : fields.truncate === 'true' }),
         database: fields.database,
+        trustDump: fields.trustDump === 'true',
       };
       sendJson(ctx.res, 200, await runImport(ctx, plan, form.file));
     } finally {
@@ -58,7 +64,7 @@ export async function importRoute(ctx: RequestContext): Promise<void> {
     }
   } else if (type === 'application/json') {
     const body = parseRequest(jsonImportRequest, await readJson(ctx.req, ctx.maxBodyBytes, ctx.signal), 'import request');
-    const plan = { format: body.format, mode: loadModeFrom({ mode: body.mode, truncate: body.truncate }), database: body.database };
+    const plan = { format: body.format, mode: loadModeFrom({ mode: body.mode, truncate: body.truncate }), database: body.database, trustDump: Boolean(body.trustDump) };
     const text = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
     sendJson(ctx.res, 200, await runImport(ctx, plan, [Buffer.from(text, 'utf8')]));
   } else {
@@ -77,7 +83,7 @@ async function runImport(ctx: RequestContext, plan: ImportPlan, source: AsyncIte
       const db = session.db;
       const startedAt = new Date();
       const result = await withSnapshot(db, 'snapshot-before-import', { signal: ctx.signal, onSnapshot: (f) => ctx.log(`snapshot of ${db.name} before the import: ${f}`) }, async () =>
-        importDump(await session.open(), toIterable(source), { format: plan.format, mode: plan.mode, signal: ctx.signal }),
+        importDump(await session.open(), toIterable(source), { format: plan.format, mode: plan.mode, trustDump: plan.trustDump, signal: ctx.signal }),
       );
       const finishedAt = new Date();
       ctx.log(`imported ${result.inserted} of ${result.rows} rows into ${result.tables.length} tables of ${db.name} (${result.mode})`);
@@ -93,6 +99,7 @@ async function runImport(ctx: RequestContext, plan: ImportPlan, source: AsyncIte
         tables: result.tables,
         source: result.source,
         snapshot: result.snapshot,
+        notes: result.notes,
       };
     });
   } finally {

@@ -15,6 +15,7 @@ import type { DatabaseItem, DatabasesNode, TableItem } from '../../../src/extens
 import type { MigrationItem } from '../../../src/extension/migrations-node';
 import type { ImportOutcome } from '../../../src/extension/commands/import';
 import type { CopyOutcome } from '../../../src/extension/commands/copy';
+import type { PlanOutcome } from '../../../src/extension/commands/plan';
 import type { ConnectionOutcome } from '../../../src/extension/commands/connection';
 import type { SetPasswordOutcome } from '../../../src/extension/commands/set-password';
 import type { CreateConfigOutcome } from '../../../src/extension/commands/create-config';
@@ -231,6 +232,47 @@ describe('DATABASES: import, copy, migrations, connections and passwords', () =>
         assert.equal(outcome.inserted, 15607);
         assert.equal(await rows(sqlite('from-server.db'), 'artist'), 275);
       });
+    });
+  });
+
+  describe('The schema report and Preview Plan…', () => {
+    /** A JSON dump of one table and a view over it, as a SQLite database exports it. */
+    const viewDump = () => {
+      const file = path.join(dumps(), 'with-view.json');
+      const table: Table = { name: 'items', columns: [{ name: 'id', type: 'integer', nullable: false }, { name: 'name', type: 'text', nullable: true }], primaryKey: ['id'], uniques: [], foreignKeys: [], indexes: [] };
+      const h = header([table], { items: 2 });
+      h.schema.views = [{ name: 'named_items', query: { engine: 'sqlite', sql: 'SELECT id FROM items WHERE name IS NOT NULL' } }];
+      fs.writeFileSync(file, JSON.stringify({ ...h, data: { items: [{ id: 1, name: 'pen' }, { id: 2, name: null }] } }));
+      return file;
+    };
+
+    it('an import reports in its outcome and the output what it did not carry: a dump\'s view, without trustDump', async () => {
+      await withDatabases([{ name: 'reported', url: 'sqlite:reported.db' }], async () => {
+        const outcome = await command<ImportOutcome>('dbporter.importInto', { database: 'reported', file: viewDump() });
+        assert.equal(outcome.inserted, 2);
+        assert.deepEqual(outcome.notes.map((n) => [n.action, n.kind, n.name]), [['not carried', 'view', 'named_items']]);
+        assert.match(outcome.report, /^Schema: 1 not carried \(1 view\)\.$/m);
+        assert.match(outcome.report, /not carried: view "named_items": a dump carries it as SQL text, which import runs only with --trust-dump\./);
+      });
+    });
+
+    it('Preview Plan… of an import opens the plan and writes nothing', async () => {
+      await withDatabases([{ name: 'planned', url: 'sqlite:planned.db' }], async () => {
+        const outcome = await command<PlanOutcome>('dbporter.previewPlan', { database: 'planned', file: viewDump() });
+        assert.deepEqual(outcome.plan.tables.map((t) => [t.name, t.action]), [['items', 'create']]);
+        assert.deepEqual(outcome.plan.tables[0].columns.map((c) => [c.name, c.target, c.mapping]), [['id', 'INT', 'exact'], ['name', 'TEXT', 'exact']]);
+        const text = outcome.document.getText();
+        assert.match(text, /^Plan: .*with-view\.json \(sqlite\) into sqlite:.*planned\.db \(sqlite\), mode merge\. Nothing was changed\./);
+        assert.match(text, /not carried: view "named_items"/);
+        assert.equal(vscode.window.activeTextEditor?.document, outcome.document, 'the plan is the active editor');
+        assert.equal(fs.existsSync(path.join(workspace(), 'planned.db')), false, 'nothing was created');
+      });
+    });
+
+    it('Preview Plan… of a copy into a database that has the tables: each loads into the existing table', async () => {
+      const outcome = await command<PlanOutcome>('dbporter.previewPlan', { database: 'chinook', target: 'copy', tables: ['Genre'] });
+      assert.deepEqual(outcome.plan.tables.map((t) => [t.name, t.action]), [['Genre', 'existing']]);
+      assert.deepEqual(outcome.plan.notes, []);
     });
   });
 
