@@ -155,6 +155,7 @@ class Lexer {
       if (j >= sql.length) throw syntaxError(start, 'unterminated string', 'the closing quote is missing');
       const ch = sql[j];
       if (ch === quote) {
+        out = flushBytes(bytes, out, start);
         if (sql[j + 1] === quote) {
           out += quote;
           j += 2;
@@ -176,11 +177,9 @@ class Lexer {
         }
         continue;
       }
-      if (bytes.length) out = flushBytes(bytes, out, start);
-      out += ch;
+      out = flushBytes(bytes, out, start) + ch;
       j++;
     }
-    out = flushBytes(bytes, out, start);
     if (style === 'escape' && out.includes('\0')) throw syntaxError(start, 'NUL character in string', 'PostgreSQL text cannot contain NUL');
     this.i = j;
     return { kind: 'string', text: sql.slice(start, j), pos: start, value: out };
