@@ -76,14 +76,22 @@ function normalNode(e: Expr, dialect: Engine): Expr {
       if (e.op === 'NOT') return pushNot(e.operand) ?? e;
       return e;
     case 'cast':
+      // MariaDB names the connection's character set in every cast to CHAR.
+      if (dialect === 'mysql' && e.type.charset && e.type.charset !== 'binary') {
+        const { charset: _, ...rest } = e.type;
+        return { ...e, type: rest };
+      }
       if (dialect !== 'postgres') return e;
       if (NUMERIC_TYPES.has(e.type.name) && e.operand.kind === 'string' && e.operand.value.trim() !== '' && !Number.isNaN(Number(e.operand.value))) {
         return canonicalNumber(e.operand.value);
       }
-      if (['column', 'string', 'number', 'null', 'boolean', 'cast'].includes(e.operand.kind) || e.type.name === 'text') return e.operand;
+      if (['column', 'string', 'number', 'null', 'boolean', 'cast', 'array'].includes(e.operand.kind) || e.type.name === 'text') return e.operand;
       return e;
     case 'typed':
       return dialect === 'postgres' ? str(e.value) : e;
+    case 'bytes':
+      // MariaDB prints X'414243' as 'ABC' where the bytes are UTF-8 text.
+      return dialect === 'mysql' ? (utf8Text(e.hex) ?? e) : e;
     case 'in':
       if (e.list.length === 1) return bin(e.not ? '<>' : '=', e.operand, e.list[0]);
       if (dialect !== 'postgres') return e;
@@ -102,6 +110,16 @@ function normalNode(e: Expr, dialect: Engine): Expr {
       return e;
     default:
       return e;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Text(hex: string): Expr | undefined {
+  try {
+    return str(utf8.decode(Buffer.from(hex, 'hex')));
+  } catch {
+    return undefined;
   }
 }
 
