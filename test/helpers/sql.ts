@@ -44,7 +44,7 @@ export function afterRoundTrip(expr: Expr, dialect: Engine): Expr {
 
 const NUMERIC_TYPES = new Set(['integer', 'bigint', 'smallint', 'numeric', 'real', 'double precision', 'signed', 'unsigned', 'decimal', 'double']);
 const NEGATED: Record<ComparisonOp, ComparisonOp> = { '=': '<>', '<>': '=', '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
-const MYSQL_SYNONYMS: Record<string, string> = { lcase: 'lower', ucase: 'upper', substring: 'substr', instr: 'locate', position: 'locate' };
+const MYSQL_SYNONYMS = new Map(Object.entries({ lcase: 'lower', ucase: 'upper', substring: 'substr', instr: 'locate', position: 'locate' }));
 
 /** A number as one canonical text: 1.50, 1.5e0 and 1.5 are the same. */
 function canonicalNumber(text: string, negative = false): Expr {
@@ -140,7 +140,7 @@ function pushNot(e: Expr): Expr | undefined {
 }
 
 function mysqlCall(e: Extract<Expr, { kind: 'call' }>): Expr {
-  const name = MYSQL_SYNONYMS[e.name] ?? e.name;
+  const name = MYSQL_SYNONYMS.get(e.name) ?? e.name;
   if (e.name === 'instr') return call('locate', e.args[1], e.args[0]);
   const precision = e.args[0]?.kind === 'number' ? Number(e.args[0].text) : undefined;
   if (name === 'now') return kw('CURRENT_TIMESTAMP', precision);

@@ -209,6 +209,7 @@ describe('SQL expressions: refusals', () => {
     ['all', '(1, 2)', 2, /row values/],
     ['all', 'DEFAULT', 0, /DEFAULT is not an expression/],
     ['all', 'select', 0, /subqueries/],
+    ['all', 'a constructor b', 2, /an operator or the end/],
     ['postgres', "pg_read_file('/etc/passwd') || $1", 31, /parameters/],
     ['postgres', '$$x$$', 0, /dollar-quoted/],
     ['postgres', "U&'\\0041'", 0, /Unicode escape/],
@@ -365,6 +366,12 @@ describe('SQL expressions: rendering', () => {
       ['postgres', { kind: 'bytes', hex: "00'" }, /hex/],
       ['postgres', { kind: 'unary', op: '!' as 'NOT', operand: col('a') }, /unknown unary/],
       ['postgres', { kind: 'evil' } as unknown as Expr, /unknown node kind/],
+      // Names from Object.prototype must not find anything in the lookup tables.
+      ['postgres', bin('constructor' as 'AND', NULL, NULL), /operator "constructor" cannot be written/],
+      ['mysql', bin('__proto__' as 'AND', NULL, NULL), /operator "__proto__" cannot be written/],
+      ['postgres', kw('constructor' as 'USER'), /constructor cannot be written/],
+      ['mysql', is(NULL, 'toString' as 'NULL'), /unknown IS test/],
+      ['postgres', cast(NULL, { name: { toString: () => 'text' } } as unknown as string), /must be a string/],
     ];
     for (const [dialect, tree, message] of refused) {
       assert.throws(() => renderExpression(tree, dialect), (err: unknown) => err instanceof SqlRenderError && message.test(err.message), `${dialect}: ${JSON.stringify(tree)}`);
@@ -384,6 +391,9 @@ describe('SQL expressions: rendering', () => {
     assert.equal(renderExpression(call('ltrim', col('a'), str('x')), 'mysql'), "TRIM(LEADING 'x' FROM `a`)");
     assert.equal(renderExpression({ kind: 'distinct', left: col('a'), right: NULL, not: true }, 'sqlite'), '"a" IS (NULL)');
     assert.equal(renderExpression(cast(col('a'), type('timestamp with time zone', { args: [3] })), 'postgres'), 'CAST("a" AS timestamp(3) with time zone)');
+    assert.equal(renderExpression(call('constructor', NULL, NULL), 'mysql'), 'constructor(NULL, NULL)');
+    assert.throws(() => renderExpression(NULL, 'oracle' as Engine), TypeError);
+    assert.throws(() => parseExpression('1', 'constructor' as Engine), TypeError);
   });
 
   it('parenthesizes every operand that is not atomic', () => {
@@ -427,7 +437,7 @@ const SOUP = [
   '#>', '@>', '?', '#', 'any', 'all', 'array', 'interval', "'1 day'", 'day', 'second', 'to', 'date', 'timestamp', 'with time zone',
   'current_timestamp', 'current_user', 'user', 'user()', 'trim', 'both', 'leading', 'from', 'for', 'position', 'substring', 'extract', 'year',
   'convert', 'using', 'binary', 'at time zone', 'isnull', 'notnull', 'div', 'mod', 'lower(a)', 'coalesce(a,b)', 'count(*)', '.', 't.c',
-  'pg_catalog.lower(x)', 'now()', "E'\\x41'", 'select', 'over',
+  'pg_catalog.lower(x)', 'now()', "E'\\x41'", 'select', 'over', 'constructor', '__proto__', 'toString', '::constructor',
 ];
 
 describe('SQL expressions: properties', function () {

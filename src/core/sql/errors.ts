@@ -31,3 +31,8 @@ export function shown(text: string): string {
 export function syntaxError(position: number, what: string, why?: string): SqlSyntaxError {
   return new SqlSyntaxError(position, `${what} at character ${position + 1}${why ? `: ${why}` : ''}`);
 }
+
+/** Dialects come from callers in plain JavaScript too: refuse anything but the three. */
+export function checkDialect(dialect: string): void {
+  if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') throw new TypeError(`unknown SQL dialect ${JSON.stringify(dialect)}`);
+}

@@ -1,6 +1,7 @@
 import type { Engine } from '../url';
 import { walk } from './ast';
 import type { Expr, KeywordName } from './ast';
+import { checkDialect } from './errors';
 
 /**
  * The safety policy for expressions carried between databases: a closed list of functions that
@@ -65,6 +66,7 @@ export function isSafeNextval(expr: Expr): boolean {
  * upper case (CURRENT_USER), functions as named in the tree.
  */
 export function unsafeParts(expr: Expr, dialect: Engine): string[] {
+  checkDialect(dialect);
   const found = new Set<string>();
   const safe = SAFE_FUNCTIONS[dialect];
   walk(expr, (node) => {

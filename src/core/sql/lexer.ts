@@ -330,12 +330,13 @@ function mysqlEscape(c: string): string {
   }
 }
 
-const PG_SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const PG_SIMPLE_ESCAPES = new Map(Object.entries({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }));
 
 /** One E'' escape at `j` (the backslash): either text, or a raw byte to be decoded as UTF-8. */
 function pgEscape(sql: string, j: number, start: number): { text?: string; byte?: number; end: number } {
   const c = sql[j + 1];
-  if (c in PG_SIMPLE_ESCAPES) return { text: PG_SIMPLE_ESCAPES[c], end: j + 2 };
+  const simple = PG_SIMPLE_ESCAPES.get(c);
+  if (simple) return { text: simple, end: j + 2 };
   let m: RegExpExecArray | null;
   const rest = sql.slice(j + 1, j + 10);
   if ((m = /^[0-7]{1,3}/.exec(rest))) return { byte: parseInt(m[0], 8) & 0xff, end: j + 1 + m[0].length };

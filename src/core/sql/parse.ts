@@ -1,7 +1,7 @@
 import type { Engine } from '../url';
 import { children } from './ast';
 import type { BinaryOp, ComparisonOp, Expr, ExprOf, KeywordName, MatchOp, TypeName } from './ast';
-import { syntaxError, SqlSyntaxError } from './errors';
+import { checkDialect, syntaxError, SqlSyntaxError } from './errors';
 import { MYSQL_NOT_CALLABLE, MYSQL_RESERVED, PG_COL_NAME, PG_RESERVED, PG_TYPE_FUNC, SQLITE_NOT_CALLABLE, SQLITE_RESERVED, SUBQUERY_WORDS } from './keywords';
 import { tokenize, Tokens } from './lexer';
 import type { Token } from './lexer';
@@ -18,6 +18,8 @@ const MAX_RECURSION = 300;
  * SqlSyntaxError naming what and where.
  */
 export function parseExpression(sql: string, dialect: Engine): Expr {
+  checkDialect(dialect);
+  if (typeof sql !== 'string') throw new TypeError('the expression must be a string');
   const parser = new Parser(new Tokens(tokenize(sql, dialect)), dialect);
   const expr = parser.expression(0);
   parser.expectEnd();
@@ -130,7 +132,29 @@ const PG_CALLABLE_COL_NAMES = new Set(['coalesce', 'greatest', 'least', 'nullif'
 /** MySQL functions whose first argument is a bare unit word, which would read as a column. */
 const MYSQL_UNIT_FUNCTIONS = new Set(['timestampadd', 'timestampdiff', 'get_format']);
 
-const COMPARISONS: Record<string, ComparisonOp> = { '=': '=', '==': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const COMPARISONS = new Map<string, ComparisonOp>([
+  ['=', '='],
+  ['==', '='],
+  ['<>', '<>'],
+  ['!=', '<>'],
+  ['<', '<'],
+  ['<=', '<='],
+  ['>', '>'],
+  ['>=', '>='],
+]);
+
+/** Which dialects know each word operator of predicateInfix(). */
+const PREDICATES = new Map<string, Engine[]>([
+  ['like', ['postgres', 'mysql', 'sqlite']],
+  ['between', ['postgres', 'mysql', 'sqlite']],
+  ['in', ['postgres', 'mysql', 'sqlite']],
+  ['ilike', ['postgres']],
+  ['similar', ['postgres']],
+  ['glob', ['sqlite']],
+  ['regexp', ['mysql', 'sqlite']],
+  ['rlike', ['mysql']],
+  ['match', ['sqlite']],
+]);
 
 class Parser {
   private readonly L: Levels;
@@ -687,18 +711,7 @@ class Parser {
   /** [NOT] LIKE / ILIKE / SIMILAR TO / GLOB / REGEXP / RLIKE / BETWEEN / IN. */
   private predicateInfix(word: string, not: boolean): Infix | undefined {
     const { dialect, L } = this;
-    const available: Record<string, Engine[]> = {
-      like: ['postgres', 'mysql', 'sqlite'],
-      between: ['postgres', 'mysql', 'sqlite'],
-      in: ['postgres', 'mysql', 'sqlite'],
-      ilike: ['postgres'],
-      similar: ['postgres'],
-      glob: ['sqlite'],
-      regexp: ['mysql', 'sqlite'],
-      rlike: ['mysql'],
-      match: ['sqlite'],
-    };
-    if (!available[word]?.includes(dialect)) return undefined;
+    if (!PREDICATES.get(word)?.includes(dialect)) return undefined;
     return {
       prec: L.pred,
       apply: (left) => {
@@ -822,7 +835,8 @@ class Parser {
   private symbolInfix(t: Token): Infix | undefined {
     const { L, dialect } = this;
     const v = t.value;
-    if (v in COMPARISONS) return this.comparison(COMPARISONS[v], dialect === 'sqlite' && v !== '=' && v !== '==' && v !== '<>' && v !== '!=' ? L.rel : L.cmp);
+    const comparison = COMPARISONS.get(v);
+    if (comparison) return this.comparison(comparison, dialect === 'sqlite' && !['=', '==', '<>', '!='].includes(v) ? L.rel : L.cmp);
     switch (v) {
       case '+':
       case '-':

@@ -1,6 +1,6 @@
 import type { Engine } from '../url';
 import type { BinaryOp, Expr, ExprOf, KeywordName } from './ast';
-import { SqlRenderError } from './errors';
+import { checkDialect, SqlRenderError } from './errors';
 import { MYSQL_NOT_CALLABLE, PG_COL_NAME, PG_RESERVED, PG_TYPE_FUNC, SQLITE_NOT_CALLABLE } from './keywords';
 import { MYSQL_CHARSETS } from './lexer';
 import { MYSQL_INTERVAL_UNITS, PG_EXTRACT_FIELDS, typedLiteralPrefix, typeText } from './type-names';
@@ -13,6 +13,7 @@ import { MYSQL_INTERVAL_UNITS, PG_EXTRACT_FIELDS, typedLiteralPrefix, typeText }
  * cannot express throws SqlRenderError; translating between dialects is the caller's job.
  */
 export function renderExpression(expr: Expr, dialect: Engine): string {
+  checkDialect(dialect);
   return new Renderer(dialect).expr(expr);
 }
 
@@ -27,45 +28,42 @@ const MYSQL_COLLATION = /^[a-z0-9_]+$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const CONTROL = /[\x01-\x1f\x7f]/;
 
-const COMPARISON_TEXT: Partial<Record<BinaryOp, string>> = { '=': '=', '<>': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
-const COMMON_TEXT: Partial<Record<BinaryOp, string>> = { ...COMPARISON_TEXT, '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', AND: 'AND', OR: 'OR', '&': '&', '|': '|', '<<': '<<', '>>': '>>' };
-const BINARY_TEXT: Record<Engine, Partial<Record<BinaryOp, string>>> = {
-  postgres: { ...COMMON_TEXT, '^': '^', '#': '#', '||': '||', '->': '->', '->>': '->>', '#>': '#>', '#>>': '#>>', '@>': '@>', '<@': '<@', '?': '?', '&&': '&&' },
-  // MySQL's || is OR: concatenation is written CONCAT(a, b) instead (see call rendering).
-  mysql: { ...COMMON_TEXT, '#': '^', XOR: 'XOR', DIV: 'DIV' },
-  sqlite: { ...COMMON_TEXT, '||': '||', '->': '->', '->>': '->>' },
+// Maps, not object literals: a key taken from a tree ('constructor') must not find Object.prototype.
+const COMPARISON_TEXT = new Map<BinaryOp, string>(['=', '<>', '<', '<=', '>', '>='].map((op) => [op as BinaryOp, op]));
+const COMMON_OPS: BinaryOp[] = ['=', '<>', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'AND', 'OR', '&', '|', '<<', '>>'];
+const opTable = (ops: BinaryOp[], renamed: Array<[BinaryOp, string]> = []) => new Map<BinaryOp, string>([...ops.map((op): [BinaryOp, string] => [op, op]), ...renamed]);
+const BINARY_TEXT: Record<Engine, Map<BinaryOp, string>> = {
+  postgres: opTable([...COMMON_OPS, '^', '#', '||', '->', '->>', '#>', '#>>', '@>', '<@', '?', '&&']),
+  // MySQL's || is OR: concatenation is written CONCAT(a, b) instead (see binary()).
+  mysql: opTable([...COMMON_OPS, 'XOR', 'DIV'], [['#', '^']]),
+  sqlite: opTable([...COMMON_OPS, '||', '->', '->>']),
 };
 
 const KEYWORDS_WITH_PRECISION = new Set<KeywordName>(['CURRENT_TIMESTAMP', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LOCALTIME']);
-const KEYWORD_TEXT: Record<Engine, Partial<Record<KeywordName, string>>> = {
-  postgres: {
-    CURRENT_TIMESTAMP: 'CURRENT_TIMESTAMP',
-    CURRENT_DATE: 'CURRENT_DATE',
-    CURRENT_TIME: 'CURRENT_TIME',
-    LOCALTIMESTAMP: 'LOCALTIMESTAMP',
-    LOCALTIME: 'LOCALTIME',
-    CURRENT_USER: 'CURRENT_USER',
-    SESSION_USER: 'SESSION_USER',
-    USER: 'USER',
-    CURRENT_ROLE: 'CURRENT_ROLE',
-    SYSTEM_USER: 'SYSTEM_USER',
-    CURRENT_SCHEMA: 'CURRENT_SCHEMA',
-    CURRENT_CATALOG: 'CURRENT_CATALOG',
-  },
-  mysql: {
-    CURRENT_TIMESTAMP: 'CURRENT_TIMESTAMP',
-    CURRENT_DATE: 'CURRENT_DATE',
-    CURRENT_TIME: 'CURRENT_TIME',
-    LOCALTIMESTAMP: 'LOCALTIMESTAMP',
-    LOCALTIME: 'LOCALTIME',
-    CURRENT_USER: 'CURRENT_USER',
-    SESSION_USER: 'SESSION_USER()',
-    USER: 'USER()',
-    CURRENT_ROLE: 'CURRENT_ROLE()',
-    SYSTEM_USER: 'SYSTEM_USER()',
-  },
-  sqlite: { CURRENT_TIMESTAMP: 'CURRENT_TIMESTAMP', CURRENT_DATE: 'CURRENT_DATE', CURRENT_TIME: 'CURRENT_TIME' },
+const SQLITE_KEYWORDS: KeywordName[] = ['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME'];
+const MYSQL_KEYWORDS: KeywordName[] = [...SQLITE_KEYWORDS, 'LOCALTIMESTAMP', 'LOCALTIME', 'CURRENT_USER'];
+const KEYWORD_TEXT: Record<Engine, Map<KeywordName, string>> = {
+  postgres: new Map(
+    [...MYSQL_KEYWORDS, 'SESSION_USER', 'USER', 'CURRENT_ROLE', 'SYSTEM_USER', 'CURRENT_SCHEMA', 'CURRENT_CATALOG'].map((k): [KeywordName, string] => [k as KeywordName, k]),
+  ),
+  // MySQL has these only as functions: USER() and friends.
+  mysql: new Map<KeywordName, string>([
+    ...MYSQL_KEYWORDS.map((k): [KeywordName, string] => [k, k]),
+    ['SESSION_USER', 'SESSION_USER()'],
+    ['USER', 'USER()'],
+    ['CURRENT_ROLE', 'CURRENT_ROLE()'],
+    ['SYSTEM_USER', 'SYSTEM_USER()'],
+  ]),
+  sqlite: new Map(SQLITE_KEYWORDS.map((k): [KeywordName, string] => [k, k])),
 };
+
+const TRIM_SIDES = new Map([
+  ['trim', 'BOTH'],
+  ['ltrim', 'LEADING'],
+  ['rtrim', 'TRAILING'],
+]);
+const MATCH_OPS: Record<Engine, string[]> = { postgres: ['LIKE', 'ILIKE', 'SIMILAR TO', 'REGEXP'], mysql: ['LIKE', 'REGEXP'], sqlite: ['LIKE', 'GLOB', 'REGEXP'] };
+const IS_TESTS = new Set(['NULL', 'TRUE', 'FALSE', 'UNKNOWN']);
 
 /** Nodes whose text is self-delimiting: they never need parentheses around them. */
 const ATOMS = new Set<Expr['kind']>(['null', 'boolean', 'number', 'string', 'bytes', 'typed', 'column', 'keyword', 'call', 'cast', 'case', 'array', 'extract']);
@@ -220,7 +218,7 @@ class Renderer {
   }
 
   private keyword(e: ExprOf<'keyword'>): string {
-    const text = KEYWORD_TEXT[this.dialect][e.name];
+    const text = KEYWORD_TEXT[this.dialect].get(e.name);
     if (!text) return this.fail(`${String(e.name)} cannot be written for ${this.dialect}`);
     if (e.precision === undefined) return text;
     if (!KEYWORDS_WITH_PRECISION.has(e.name) || this.dialect === 'sqlite') this.fail(`${e.name} takes no precision in ${this.dialect}`);
@@ -246,7 +244,7 @@ class Renderer {
 
   private binary(e: ExprOf<'binary'>): string {
     if (e.op === '||' && this.dialect === 'mysql') return `CONCAT(${this.expr(e.left)}, ${this.expr(e.right)})`;
-    const op = BINARY_TEXT[this.dialect][e.op];
+    const op = BINARY_TEXT[this.dialect].get(e.op);
     if (!op) return this.fail(`operator ${JSON.stringify(e.op)} cannot be written for ${this.dialect}`);
     return `${this.operand(e.left)} ${op} ${this.operand(e.right)}`;
   }
@@ -266,7 +264,7 @@ class Renderer {
   }
 
   private isTest(e: ExprOf<'is'>): string {
-    if (!['NULL', 'TRUE', 'FALSE', 'UNKNOWN'].includes(e.test)) this.fail(`unknown IS test ${JSON.stringify(e.test)}`);
+    if (!IS_TESTS.has(e.test)) this.fail(`unknown IS test ${JSON.stringify(e.test)}`);
     if (e.test === 'UNKNOWN' && this.dialect === 'sqlite') this.fail('IS UNKNOWN cannot be written for sqlite');
     return `${this.operand(e.operand)} IS${this.not(e.not)} ${e.test}`;
   }
@@ -294,8 +292,7 @@ class Renderer {
     const { dialect } = this;
     const subject = this.operand(e.operand);
     const pattern = this.operand(e.pattern);
-    const allowed: Record<Engine, string[]> = { postgres: ['LIKE', 'ILIKE', 'SIMILAR TO', 'REGEXP'], mysql: ['LIKE', 'REGEXP'], sqlite: ['LIKE', 'GLOB', 'REGEXP'] };
-    if (!allowed[dialect].includes(e.op)) this.fail(`${JSON.stringify(e.op)} cannot be written for ${dialect}`);
+    if (!MATCH_OPS[dialect].includes(e.op)) this.fail(`${JSON.stringify(e.op)} cannot be written for ${dialect}`);
     if (e.caseInsensitive && (e.op !== 'REGEXP' || dialect !== 'postgres')) this.fail(`a case-insensitive ${e.op} cannot be written for ${dialect}`);
     if (e.escape && (e.op === 'REGEXP' || e.op === 'GLOB')) this.fail(`${e.op} takes no ESCAPE`);
     const not = this.not(e.not);
@@ -306,7 +303,7 @@ class Renderer {
 
   private quantified(e: ExprOf<'quantified'>): string {
     this.only('postgres', 'ANY and ALL');
-    const op = COMPARISON_TEXT[e.op];
+    const op = COMPARISON_TEXT.get(e.op);
     if (!op || (e.quantifier !== 'ANY' && e.quantifier !== 'ALL')) this.fail('bad quantified comparison');
     return `${this.operand(e.left)} ${op} ${e.quantifier} (${this.expr(e.right)})`;
   }
@@ -356,7 +353,7 @@ class Renderer {
       // POSITION(a IN b) takes operands that cannot hold IN themselves: parenthesize.
       return `POSITION(${this.operand(first)} IN ${this.operand(second)})`;
     }
-    const side = { trim: 'BOTH', ltrim: 'LEADING', rtrim: 'TRAILING' }[e.name];
+    const side = TRIM_SIDES.get(e.name);
     if (!side) return undefined;
     if (dialect === 'postgres') {
       if (e.name !== 'trim') return undefined;

@@ -31,7 +31,7 @@ export const PG_EXTRACT_FIELDS = new Set([
 ]);
 
 /** The names PostgreSQL's format_type() prints, for the aliases its grammar accepts. */
-const PG_ALIASES: Record<string, string> = {
+const PG_ALIASES = new Map(Object.entries({
   int: 'integer',
   int4: 'integer',
   int2: 'smallint',
@@ -47,7 +47,7 @@ const PG_ALIASES: Record<string, string> = {
   timetz: 'time with time zone',
   timestamp: 'timestamp without time zone',
   time: 'time without time zone',
-};
+}));
 
 export function parseTypeName(ts: Tokens, dialect: Engine): TypeName {
   if (dialect === 'postgres') return parsePgType(ts);
@@ -144,7 +144,7 @@ function pgWords(ts: Tokens): TypeName {
     }
     default: {
       if (!WORD.test(w)) throw ts.unexpected(first, 'not a type name');
-      return withArgs(PG_ALIASES[w] ?? w);
+      return withArgs(PG_ALIASES.get(w) ?? w);
     }
   }
 }
@@ -240,6 +240,7 @@ export function typeArgs(ts: Tokens): number[] | undefined {
 
 /** The type as the dialect writes it in CAST(x AS …); refuses anything not made of validated words. */
 export function typeText(type: TypeName, dialect: Engine, quoteIdent: (name: string) => string): string {
+  if (typeof type?.name !== 'string') throw new SqlRenderError('a type name must be a string');
   const args = argsText(type.args);
   let text: string;
   if (type.quoted) {
@@ -271,6 +272,7 @@ function argsText(args: number[] | undefined): string {
 
 /** Types a typed literal (`DATE '2020-01-01'`) may have, per dialect. */
 export function typedLiteralPrefix(type: TypeName, dialect: Engine): { before: string; after: string } {
+  if (typeof type?.name !== 'string') throw new SqlRenderError('a type name must be a string');
   if (type.quoted || type.charset !== undefined || type.array !== undefined) throw new SqlRenderError('not a type for a typed literal');
   const args = argsText(type.args);
   if (dialect === 'mysql') {
