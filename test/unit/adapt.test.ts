@@ -57,11 +57,17 @@ describe('adaptSchema', () => {
   });
 
   it('reports the SQL of an untrusted dump as not carried, and keeps what is rebuilt from parts', () => {
-    const { schema, notes } = adaptSchema(shop, { dialect: fullPostgres, sourceDialect: fullPostgres, trusted: false, fromDump: true });
+    const hostile: DatabaseSchema = structuredClone(shop);
+    hostile.tables[0].checks!.push({ name: 'leak', sql: { engine: 'postgres', sql: "length(pg_read_file('/etc/passwd')) > 0" } });
+    hostile.tables[0].columns[5].default = { kind: 'expression', engine: 'postgres', sql: 'current_user' };
+    const { schema, notes } = adaptSchema(hostile, { dialect: fullPostgres, sourceDialect: fullPostgres, trusted: false, fromDump: true });
     assert.equal(schema.views, undefined);
     assert.equal(schema.triggers, undefined);
     assert.equal(schema.routines, undefined);
-    assert.equal(schema.tables[0].checks, undefined);
+    // Expressions are parsed and written again from the tree; one that calls what a dump may not run stays behind.
+    assert.deepEqual(schema.tables[0].checks, [{ name: 'film_span', sql: { engine: 'postgres', sql: `"span" > CAST('00:00:00' AS interval)` } }]);
+    assert.deepEqual(schema.tables[0].indexes[0].parts, [{ expression: { engine: 'postgres', sql: 'lower("slug")' } }]);
+    assert.equal(schema.tables[0].columns[5].default, undefined);
     // The enum has no SQL: it stays. The domain has a CHECK: its columns take the base type.
     assert.deepEqual(schema.types?.map((t) => t.name), ['mood']);
     assert.equal(schema.tables[0].columns[2].native, undefined);
@@ -71,15 +77,17 @@ describe('adaptSchema', () => {
     assert.deepEqual(names(notes), [
       'adapted: column film.cost',
       'adapted: domain price',
-      'not carried: check constraint film.film_span',
+      'not carried: check constraint film.leak',
       'not carried: default film.slug',
       'not carried: function touch',
-      'not carried: index film.film_slug',
       'not carried: policy film.own_rows',
       'not carried: trigger film.film_touch',
       'not carried: view films',
     ]);
-    assert.match(reportText(notes, true), /view "films": a dump carries it as SQL text, which import runs only with --trust-dump/);
+    const text = reportText(notes, true);
+    assert.match(text, /view "films": a dump carries it as SQL text, which import runs only with --trust-dump/);
+    assert.match(text, /check constraint "leak" of table "film": CHECK \(length\(pg_read_file\('\/etc\/passwd'\)\) > 0\): it calls pg_read_file, which DB Porter does not run from a dump/);
+    assert.match(text, /default "slug" of table "film": DEFAULT current_user: it calls CURRENT_USER/);
   });
 
   it('maps to another engine by portable types and names everything that stays behind', () => {
@@ -90,12 +98,13 @@ describe('adaptSchema', () => {
     assert.deepEqual(film.columns[0], { name: 'id', type: 'integer', nullable: false, autoIncrement: true });
     assert.deepEqual(film.columns[4].default, { kind: 'now' });
     assert.equal(schema.sequences, undefined);
+    assert.deepEqual(film.columns[5].default, { kind: 'expression', engine: 'mysql', sql: "lower('X')" });
     assert.deepEqual(names(notes), [
       'adapted: column film.span',
+      'adapted: default film.slug',
       'adapted: domain price',
       'adapted: enum mood',
       'not carried: check constraint film.film_span',
-      'not carried: default film.slug',
       'not carried: function touch',
       'not carried: index film.film_slug',
       'not carried: policy film.own_rows',
@@ -225,5 +234,63 @@ describe('adaptSchema across engines (translate.ts)', () => {
     assert.equal(c.foreignKeys[0].onDelete, 'SET NULL');
     assert.equal(c.foreignKeys[0].name, 'c_fk');
     assert.deepEqual(names(notes), ['adapted: column b.a_id', 'adapted: foreign key b.fk', 'adapted: foreign key b.fk', 'adapted: foreign key c.fk', 'adapted: index a.n_auto']);
+  });
+});
+
+describe('expressions across engines (expressions.ts)', () => {
+  const full = (engine: 'postgres' | 'mysql' | 'sqlite'): Dialect => ({ ...dialectOf(engine), features: new Set(FEATURES) });
+  const pgShop: DatabaseSchema = {
+    engine: 'postgres',
+    types: [{ kind: 'domain', name: 'positive', base: { engine: 'postgres', name: 'integer' }, portable: { type: 'integer' }, nullable: true, checks: [{ name: 'positive_check', sql: { engine: 'postgres', sql: 'VALUE > 0' } }] }],
+    tables: [
+      {
+        name: 'item',
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'status', type: 'text', length: 10, nullable: false },
+          { name: 'name', type: 'text', nullable: true },
+          { name: 'qty', type: 'integer', nullable: true, native: { engine: 'postgres', name: 'positive', user: true } },
+          { name: 'price', type: 'decimal', precision: 10, scale: 2, nullable: true },
+          { name: 'total', type: 'decimal', nullable: true, generated: { sql: { engine: 'postgres', sql: '(price * (qty)::numeric)' }, stored: true } },
+        ],
+        primaryKey: ['id'],
+        uniques: [],
+        foreignKeys: [],
+        indexes: [
+          { name: 'item_lower_name', columns: [], unique: false, parts: [{ expression: { engine: 'postgres', sql: 'lower(name)' } }], engine: 'postgres' },
+          { name: 'item_open', columns: ['status'], unique: false, where: { engine: 'postgres', sql: "((status)::text <> 'closed'::text)" }, engine: 'postgres' },
+        ],
+        checks: [
+          { name: 'item_status_check', sql: { engine: 'postgres', sql: "((status)::text = ANY ((ARRAY['open'::character varying, 'closed'::character varying])::text[]))" } },
+          { name: 'item_name_check', sql: { engine: 'postgres', sql: '(length(name) <= 50)' } },
+          { name: 'item_name_like', sql: { engine: 'postgres', sql: "(name ~~* 'a%'::text)" } },
+        ],
+      },
+    ],
+  };
+
+  it('into SQLite: checks, a domain\'s check, a generated column, expression and partial indexes, in SQLite\'s words', () => {
+    const { schema, notes } = adaptSchema(pgShop, { dialect: full('sqlite'), sourceDialect: full('postgres'), trusted: true });
+    const item = schema.tables[0];
+    assert.deepEqual(
+      item.checks?.map((c) => [c.name, c.sql.sql]),
+      [
+        ['item_status_check', `"status" IN ('open', 'closed')`],
+        ['item_name_check', `length("name") <= 50`],
+        ['item_qty_positive_check', `"qty" > 0`],
+      ],
+    );
+    assert.deepEqual(item.columns[5].generated, { sql: { engine: 'sqlite', sql: '"price" * "qty"' }, stored: true });
+    assert.deepEqual(item.indexes.map((i) => [i.name, i.parts?.[0].expression?.sql, i.where?.sql]), [
+      ['item_lower_name', 'lower("name")', undefined],
+      ['item_open', undefined, `"status" <> 'closed'`],
+    ]);
+    assert.ok(names(notes).includes('not carried: check constraint item.item_name_like'), 'ILIKE has no SQLite counterpart');
+    assert.match(reportText(notes, true), /check constraint "item_status_check" of table "item": CHECK \(.*\) became "status" IN \('open', 'closed'\)/);
+  });
+
+  it('into MySQL: length counts characters there as char_length', () => {
+    const { schema } = adaptSchema(pgShop, { dialect: full('mysql'), sourceDialect: full('postgres'), trusted: true });
+    assert.deepEqual(schema.tables[0].checks?.find((c) => c.name === 'item_name_check')?.sql, { engine: 'mysql', sql: 'char_length(`name`) <= 50' });
   });
 });

@@ -1,10 +1,11 @@
-import type { Column, DatabaseSchema, Index, SchemaNote, Table, UserType } from './model';
+import type { Column, DatabaseSchema, Index, IndexPart, ObjectKind, SchemaNote, SqlText, Table, UserType } from './model';
 import { plainIndexColumns } from './model';
 import type { Dialect, Feature } from './dialect';
 import { SchemaProblem } from './problem';
 import { adapted, notCarried } from './report';
 import { ENGINE_LABELS } from '../url';
 import { DbPorterError } from '../errors';
+import { carryExpression } from './expressions';
 import { CrossEngine } from './translate';
 
 declare const prepared: unique symbol;
@@ -150,11 +151,7 @@ class AdaptContext {
       if (this.options.dialect.features.has('on update now')) column.onUpdate = source.onUpdate;
       else if (this.same) this.notes.push(notCarried('column', source.name, `ON UPDATE CURRENT_TIMESTAMP: ${ENGINE_LABELS[this.options.dialect.engine]} does not set a column when its row changes here`, table.name));
     }
-    if (source.generated) {
-      const barrier = this.has('generated columns') ? this.sqlBarrier() : `${ENGINE_LABELS[this.options.dialect.engine]} does not compute it here`;
-      if (!barrier) column.generated = source.generated;
-      else this.notes.push(adapted('generated column', source.name, `a plain column holding the computed values (${barrier})`, table.name));
-    }
+    if (source.generated) this.generated(table, source, column);
     if (source.collation) {
       if (this.has('column collations')) column.collation = source.collation;
       else this.notes.push(adapted('column', source.name, `collation ${source.collation.name} not carried; the target's default collation applies`, table.name));
@@ -221,44 +218,164 @@ class AdaptContext {
         else if (!source.autoIncrement) this.notes.push(notCarried('default', source.name, `nextval of sequence ${dflt.sequence}: ${ENGINE_LABELS[this.options.dialect.engine]} has no sequences here`, table.name));
         return;
       case 'expression': {
-        const barrier = this.has('expression defaults') ? this.sqlBarrier() : `${ENGINE_LABELS[this.options.dialect.engine]} cannot run ${this.sourceLabel} SQL`;
-        if (!barrier) column.default = dflt;
-        else this.notes.push(notCarried('default', source.name, `DEFAULT ${dflt.sql}: ${barrier}`, table.name));
+        const what = `DEFAULT ${dflt.sql}`;
+        if (!this.targetHas('expression defaults')) {
+          this.notes.push(notCarried('default', source.name, `${what}: ${this.targetLabel} takes no such default here`, table.name));
+          return;
+        }
+        // A default speaks of no column.
+        const sql = this.expression({ engine: dflt.engine, sql: dflt.sql }, { kind: 'default', name: source.name, table: table.name, what }, new Set());
+        if (sql) column.default = { kind: 'expression', engine: sql.engine, sql: sql.sql };
         return;
       }
     }
   }
 
+  /** A generated column where the target computes it (its expression carried), else a plain column holding the values. */
+  private generated(table: Table, source: Column, column: Column): void {
+    const generated = source.generated!;
+    const what = `GENERATED ALWAYS AS (${generated.sql.sql})`;
+    if (!this.targetHas('generated columns')) {
+      this.notes.push(adapted('generated column', source.name, `a plain column holding the computed values: ${this.targetLabel} does not compute it here`, table.name));
+      return;
+    }
+    const sql = this.expression(generated.sql, { kind: 'generated column', name: source.name, table: table.name, what }, columnNames(table), { quiet: true });
+    if (!sql) {
+      this.notes.push(adapted('generated column', source.name, `a plain column holding the computed values: ${this.lastReason}`, table.name));
+      return;
+    }
+    // PostgreSQL 15 computes generated columns only as stored ones.
+    const stored = generated.stored || this.options.dialect.engine === 'postgres';
+    if (stored !== generated.stored) this.notes.push(adapted('generated column', source.name, `STORED: ${this.targetLabel} does not compute VIRTUAL columns`, table.name));
+    column.generated = { sql, stored };
+  }
+
+  /** The reason the last expression() call gave for not carrying its expression. */
+  private lastReason = '';
+
+  /**
+   * An expression of the source as the target's SQL text (expressions.ts), noting a translation;
+   * undefined, with a note unless `quiet`, where it cannot be carried.
+   */
+  private expression(
+    sql: SqlText,
+    note: { kind: ObjectKind; name: string; table?: string; what: string },
+    columns: ReadonlySet<string>,
+    options: { quiet?: boolean; value?: string } = {},
+  ): SqlText | undefined {
+    const carried = carryExpression(sql, { target: this.options.dialect.engine, trusted: this.options.trusted, columns, value: options.value });
+    if ('reason' in carried) {
+      this.lastReason = carried.reason;
+      if (!options.quiet) this.notes.push(notCarried(note.kind, note.name, `${note.what}: ${carried.reason}`, note.table));
+      return undefined;
+    }
+    if (carried.translated) this.notes.push(adapted(note.kind, note.name, `${note.what} became ${carried.sql.sql}`, note.table));
+    return carried.sql;
+  }
+
+  /** Whether the target's DDL can make this kind of part at all (whatever engine the schema came from). */
+  private targetHas(feature: Feature): boolean {
+    return this.options.dialect.features.has(feature);
+  }
+
+  private get targetLabel(): string {
+    return ENGINE_LABELS[this.options.dialect.engine];
+  }
+
   private index(table: Table, source: Index): Index[] {
-    const plain = plainIndexColumns(source);
     const special = source.parts || source.method || source.where || source.include;
     if (!special) return [{ name: source.name, columns: [...source.columns], unique: source.unique }];
-    const barrier = this.sqlBarrier();
-    const needsSql = Boolean(source.where || source.parts?.some((p) => p.expression));
     const features: Feature[] = [
       ...(source.parts ? (['index parts'] as const) : []),
       ...(source.method ? (['index methods'] as const) : []),
       ...(source.where ? (['partial indexes'] as const) : []),
       ...(source.include ? (['index include'] as const) : []),
     ];
-    if (features.every((f) => this.has(f)) && !(needsSql && barrier)) return [source];
+    const needsSql = Boolean(source.where || source.parts?.some((p) => p.expression));
+    if (features.every((f) => this.has(f)) && (!needsSql || this.options.trusted)) return [source];
     const mapped = this.across?.specialIndex(table, source);
     if (mapped) return [mapped];
-    if (plain && !source.method && !source.where) {
+    const rebuilt = this.rebuiltIndex(table, source);
+    if (rebuilt) return [rebuilt];
+    const plain = plainIndexColumns(source);
+    if (plain && !source.where && (!source.method || source.method === 'btree')) {
       this.notes.push(adapted('index', source.name, 'a plain index on its columns: its ordering, prefix lengths or operator classes are not carried', table.name));
       return [{ name: source.name, columns: plain, unique: source.unique }];
     }
-    const what = source.method ? `a ${source.method.toUpperCase()} index` : source.where ? 'a partial index' : 'an expression index';
-    this.notes.push(notCarried('index', source.name, `${what}${needsSql && barrier ? `: ${barrier}` : ` of ${this.sourceLabel}, which ${ENGINE_LABELS[this.options.dialect.engine]} does not build here`}`, table.name));
+    const what = source.method && source.method !== 'btree' ? `a ${source.method.toUpperCase()} index` : source.where ? 'a partial index' : 'an expression index';
+    this.notes.push(notCarried('index', source.name, `${what}: ${this.lastReason || `${this.targetLabel} does not build it here`}`, table.name));
     return [];
   }
 
-  private checks(source: Table, table: Table): void {
-    if (source.checks?.length) {
-      const barrier = this.has('checks') ? this.sqlBarrier() : `${ENGINE_LABELS[this.options.dialect.engine]} cannot run ${this.sourceLabel} SQL`;
-      if (!barrier) table.checks = source.checks;
-      else for (const c of source.checks) this.notes.push(notCarried('check constraint', c.name ?? c.sql.sql, `CHECK (${c.sql.sql}): ${barrier}`, source.name));
+  /**
+   * An index with expressions or a predicate, rebuilt for the target: its expressions carried
+   * (expressions.ts), its columns with their ordering; what only the source engine has (operator
+   * classes, collations, INCLUDE, prefix lengths outside MySQL) left out and noted. Undefined when
+   * any expression or the method cannot travel.
+   */
+  private rebuiltIndex(table: Table, source: Index): Index | undefined {
+    this.lastReason = '';
+    const engine = this.options.dialect.engine;
+    if (source.method && source.method !== 'btree' && !(this.has('index methods'))) return undefined;
+    if (source.parts && !this.targetHas('index parts')) return undefined;
+    if (source.where && !this.targetHas('partial indexes')) return undefined;
+    const columns = columnNames(table);
+    const what = (sql: SqlText) => `index expression ${sql.sql}`;
+    const parts: IndexPart[] = [];
+    const dropped = new Set<string>();
+    for (const p of source.parts ?? []) {
+      const part: IndexPart = {};
+      if (p.expression) {
+        const sql = this.expression(p.expression, { kind: 'index', name: source.name, table: table.name, what: what(p.expression) }, columns, { quiet: true });
+        if (!sql) return undefined;
+        part.expression = sql;
+      } else part.column = p.column;
+      if (p.descending) part.descending = true;
+      if (p.nullsFirst !== undefined && engine !== 'mysql') part.nullsFirst = p.nullsFirst;
+      if (p.length !== undefined) (engine === 'mysql' ? (part.length = p.length) : dropped.add('prefix lengths'));
+      if (p.opclass !== undefined) (this.same ? (part.opclass = p.opclass) : dropped.add('operator classes'));
+      if (p.collation !== undefined) (this.same ? (part.collation = p.collation) : dropped.add('collations'));
+      parts.push(part);
     }
+    const index: Index = { name: source.name, columns: parts.length ? parts.filter((p) => p.column !== undefined && Object.keys(p).length === 1).map((p) => p.column!) : [...source.columns], unique: source.unique, engine };
+    if (parts.length) index.parts = parts;
+    if (source.method && source.method !== 'btree') index.method = source.method;
+    if (source.where) {
+      const where = this.expression(source.where, { kind: 'index', name: source.name, table: table.name, what: `WHERE ${source.where.sql}` }, columns, { quiet: true });
+      if (!where) return undefined;
+      index.where = where;
+    }
+    if (source.include?.length) (this.has('index include') ? (index.include = source.include) : dropped.add('INCLUDE columns'));
+    if (dropped.size) this.notes.push(adapted('index', source.name, `its ${[...dropped].join(' and ')} are not carried`, table.name));
+    return index;
+  }
+
+  /** Into another engine, a domain's checks become checks of the columns of that domain (VALUE naming the column). */
+  private domainChecks(source: Table, table: Table): void {
+    if (this.same || !this.targetHas('checks')) return;
+    for (const column of source.columns) {
+      const domain = column.native?.user ? (this.source.types ?? []).find((t) => t.kind === 'domain' && t.name === column.native!.name) : undefined;
+      if (domain?.kind !== 'domain') continue;
+      for (const [n, check] of domain.checks.entries()) {
+        const name = `${table.name}_${column.name}_${check.name ?? `${domain.name}_check${n ? n + 1 : ''}`}`.slice(0, 63);
+        const note = { kind: 'check constraint' as const, name, table: source.name, what: `domain ${domain.name}'s CHECK (${check.sql.sql}) on column "${column.name}"` };
+        const sql = this.expression(check.sql, note, columnNames(source), { value: column.name });
+        if (sql) (table.checks ??= []).push({ name, sql });
+      }
+    }
+  }
+
+  private checks(source: Table, table: Table): void {
+    for (const c of source.checks ?? []) {
+      const note = { kind: 'check constraint' as const, name: c.name ?? c.sql.sql, table: source.name, what: `CHECK (${c.sql.sql})` };
+      if (!this.targetHas('checks')) {
+        this.notes.push(notCarried(note.kind, note.name, `${note.what}: ${this.targetLabel} does not create checks here`, source.name));
+        continue;
+      }
+      const sql = this.expression(c.sql, note, columnNames(source));
+      if (sql) (table.checks ??= []).push({ ...(c.name !== undefined ? { name: c.name } : {}), sql, ...(c.noInherit && this.same ? { noInherit: c.noInherit } : {}) });
+    }
+    this.domainChecks(source, table);
     if (source.constraints?.length) {
       const barrier = this.has('engine constraints') ? this.sqlBarrier() : `only ${this.sourceLabel} has it`;
       if (!barrier) table.constraints = source.constraints;
@@ -359,6 +476,10 @@ class AdaptContext {
       this.notes.push(notCarried(itemKind, item.name, barrier, item.table));
     }
   }
+}
+
+function columnNames(table: Table): Set<string> {
+  return new Set(table.columns.map((c) => c.name));
 }
 
 function describePortable(column: Column): string {

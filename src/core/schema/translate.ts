@@ -196,7 +196,10 @@ export class CrossEngine {
             : 'its columns hold its labels as text';
       return adapted('enum', type.name, `${how}; ${this.target} has no enum types`);
     }
-    if (type.kind === 'domain') return adapted('domain', type.name, `its columns take its base type${type.checks.length ? '; its checks are not carried' : ''}; ${this.target} has no domains`);
+    if (type.kind === 'domain') {
+      const checks = !type.checks.length ? '' : this.has('checks') ? ' and its checks as checks of those columns' : `; its checks are not carried (${this.target} does not create checks here)`;
+      return adapted('domain', type.name, `its columns take its base type${checks}; ${this.target} has no domains`);
+    }
     return adapted('composite type', type.name, `its columns hold its text form; ${this.target} has no composite types`);
   }
 
